@@ -1,0 +1,40 @@
+// weft::errc: the one list of failures the proxy itself detects, registered as a
+// boost::system error category so that data-path code passes them around as error_code values.
+// Each value has one metric label (error_label) used by the error metric families.
+#pragma once
+
+#include <boost/system/error_code.hpp>
+
+#include <string_view>
+#include <type_traits>
+
+namespace weft {
+
+enum class errc {
+  /// Protocol detection saw no bytes within the detect timeout.
+  detect_timeout = 1,
+  /// The endpoint did not accept the connection within the connect timeout.
+  connect_timeout,
+  /// Neither side sent or received a byte within the idle timeout.
+  idle_timeout,
+  /// The accepted socket has no original destination (no iptables redirect and no override).
+  no_original_dst,
+  /// The original destination is the proxy's own listener: forwarding would loop.
+  forwarding_loop,
+  /// The proxy is draining and no longer takes new work.
+  shutting_down,
+};
+
+const boost::system::error_category& weft_category() noexcept;
+
+inline boost::system::error_code make_error_code(errc e) noexcept {
+  return {static_cast<int>(e), weft_category()};
+}
+
+/// The `error` label a failure carries in metrics: a short, stable, low-cardinality word.
+std::string_view error_label(const boost::system::error_code& ec) noexcept;
+
+}  // namespace weft
+
+template <>
+struct boost::system::is_error_code_enum<weft::errc> : std::true_type {};
