@@ -1,0 +1,85 @@
+// weft: the operator's command-line tool. This first version reads proxies' admin servers
+// (`weft stat tcp`); inject, top, tap, check and identity come later.
+// Exit codes: 0 success, 1 the operation failed, 64 bad usage.
+#include "stat_tcp.hpp"
+
+#include "weft/build_info.hpp"
+
+#include <exception>
+#include <iostream>
+#include <span>
+#include <string_view>
+#include <vector>
+
+namespace {
+
+constexpr int kExitUsage = 64;
+
+void print_usage(std::ostream& out) {
+  out << "weft: the operator's CLI for the weft service mesh\n"
+         "\n"
+         "Usage: weft COMMAND [ARGS...]\n"
+         "\n"
+         "Commands:\n"
+         "  stat tcp ADMIN_ADDR[,...] [--interval 2s]   TCP connections and bytes each proxy has seen\n"
+         "  version                                     print the version and build of this binary\n"
+         "  help                                        print this help\n"
+         "\n"
+         "Run 'weft stat --help' for the details of a command.\n";
+}
+
+void print_version(std::ostream& out) {
+  namespace bi = weft::build_info;
+  out << "weft " << bi::version << " (git " << bi::git_sha << ", " << bi::profile << " build, " << bi::date
+      << ")\n";
+}
+
+int run_stat(std::span<const std::string_view> args) {
+  if (args.empty()) {
+    std::cerr << "weft stat: which resource? (this version supports: tcp)\n";
+    weft::cli::print_stat_usage(std::cerr);
+    return kExitUsage;
+  }
+  if (args[0] == "-h" || args[0] == "--help") {
+    weft::cli::print_stat_usage(std::cout);
+    return 0;
+  }
+  if (args[0] != "tcp") {
+    std::cerr << "weft stat: unknown resource '" << args[0] << "' (this version supports: tcp)\n";
+    weft::cli::print_stat_usage(std::cerr);
+    return kExitUsage;
+  }
+  return weft::cli::run_stat_tcp(args.subspan(1), std::cout, std::cerr);
+}
+
+int run(std::span<const std::string_view> args) {
+  if (args.empty()) {
+    print_usage(std::cerr);
+    return kExitUsage;
+  }
+  const auto command = args[0];
+  if (command == "-h" || command == "--help" || command == "help") {
+    print_usage(std::cout);
+    return 0;
+  }
+  if (command == "version" || command == "--version") {
+    print_version(std::cout);
+    return 0;
+  }
+  if (command == "stat") return run_stat(args.subspan(1));
+  std::cerr << "weft: unknown command '" << command << "'\n\n";
+  print_usage(std::cerr);
+  return kExitUsage;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  const std::vector<std::string_view> args(argv + 1, argv + argc);
+  try {
+    return run(args);
+  } catch (const std::exception& e) {
+    std::cerr << "weft: " << e.what() << "\n";
+    return 1;
+  }
+}
