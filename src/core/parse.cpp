@@ -146,7 +146,7 @@ result<bool> parse_bool(std::string_view text) {
   std::transform(lower.begin(), lower.end(), lower.begin(), [](unsigned char c) { return std::tolower(c); });
   if (lower == "true" || lower == "1" || lower == "yes") return true;
   if (lower == "false" || lower == "0" || lower == "no") return false;
-  return kInvalid;
+  return result<bool>(boost::system::in_place_error, kInvalid);
 }
 
 result<std::uint64_t> parse_uint(std::string_view text, std::uint64_t min, std::uint64_t max) {

@@ -1,0 +1,61 @@
+// The assembled proxy: W workers with their listeners, the metrics registry with one shard per
+// worker, and the admin server on its own thread. main() drives it through start, drain and stop;
+// integration tests drive the same object in-process, with original destinations from a seam.
+#pragma once
+
+#include "weft/admin/server.hpp"
+#include "weft/app/worker.hpp"
+#include "weft/core/config.hpp"
+#include "weft/metrics/tcp.hpp"
+#include "weft/net/orig_dst.hpp"
+
+#include <boost/asio/io_context.hpp>
+
+#include <atomic>
+#include <memory>
+#include <thread>
+#include <vector>
+
+namespace weft::app {
+
+class Proxy {
+ public:
+  /// Original destinations from the configuration: the *_ORIG_DST_ADDR override where set,
+  /// SO_ORIGINAL_DST otherwise. Binds every listener; throws on failure (startup only).
+  explicit Proxy(core::ProxyConfig config);
+  /// Test seam: original destinations from the given resolvers.
+  Proxy(core::ProxyConfig config, std::unique_ptr<net::OrigDst> inbound_orig_dst,
+        std::unique_ptr<net::OrigDst> outbound_orig_dst);
+  ~Proxy();
+  Proxy(const Proxy&) = delete;
+  Proxy& operator=(const Proxy&) = delete;
+
+  boost::asio::ip::tcp::endpoint inbound_endpoint() const;
+  boost::asio::ip::tcp::endpoint outbound_endpoint() const;
+  boost::asio::ip::tcp::endpoint admin_endpoint() const;
+
+  /// Starts the worker and admin threads; /ready answers 200 from here on.
+  void start();
+  /// Stops accepting new connections; open ones go on. Thread-safe.
+  void drain();
+  /// Waits until no connection is open or `grace` has passed; true when all finished.
+  bool wait_idle(core::duration grace) const;
+  /// Stops every thread, abandoning open connections. Idempotent.
+  void stop();
+
+  std::size_t active_connections() const noexcept;
+  const metrics::Registry& registry() const noexcept { return *registry_; }
+
+ private:
+  core::ProxyConfig config_;
+  std::unique_ptr<net::OrigDst> inbound_orig_dst_;
+  std::unique_ptr<net::OrigDst> outbound_orig_dst_;
+  std::unique_ptr<metrics::Registry> registry_;
+  std::vector<std::unique_ptr<Worker>> workers_;
+  std::atomic<bool> ready_{false};
+  boost::asio::io_context admin_ioc_{1};
+  std::unique_ptr<admin::Server> admin_;
+  std::thread admin_thread_;
+};
+
+}  // namespace weft::app

@@ -1,0 +1,38 @@
+// The life of one accepted connection in this release: find its original destination, refuse
+// forwarding loops, connect within the timeout, then run the opaque duplex. Inbound and outbound
+// share it and differ only in their ListenerContext.
+#pragma once
+
+#include "weft/core/parse.hpp"
+#include "weft/metrics/tcp.hpp"
+#include "weft/net/buffer_pool.hpp"
+#include "weft/net/orig_dst.hpp"
+
+#include <boost/asio/awaitable.hpp>
+#include <boost/asio/ip/tcp.hpp>
+
+#include <string_view>
+
+namespace weft::app {
+
+/// What a listener's connections share. Owned by the worker; outlives its connections.
+struct ListenerContext {
+  metrics::Direction direction;
+  boost::asio::ip::tcp::endpoint local;  // the listener's bound address
+  const net::OrigDst* orig_dst;
+  core::duration connect_timeout;
+  core::duration idle_timeout;
+  std::string_view client_no_tls_reason;    // tls label of the accepted side
+  std::string_view endpoint_no_tls_reason;  // tls label of the connected side
+  metrics::Shard* metrics;
+  net::BufferPool* pool;
+};
+
+/// True when forwarding to `target` would come straight back into this listener.
+bool is_forwarding_loop(const boost::asio::ip::tcp::endpoint& listener,
+                        const boost::asio::ip::tcp::endpoint& target) noexcept;
+
+/// Serves one accepted connection to its end. Never throws for network errors.
+boost::asio::awaitable<void> forward_tcp(const ListenerContext& ctx, boost::asio::ip::tcp::socket client);
+
+}  // namespace weft::app

@@ -1,0 +1,95 @@
+#include "weft/app/proxy.hpp"
+
+#include <spdlog/spdlog.h>
+
+#include <boost/asio/executor_work_guard.hpp>
+#include <boost/asio/post.hpp>
+
+#include <chrono>
+#include <numeric>
+
+namespace weft::app {
+
+namespace {
+
+std::unique_ptr<net::OrigDst> orig_dst_for(const std::optional<boost::asio::ip::tcp::endpoint>& fixed) {
+  if (fixed) return std::make_unique<net::FixedOrigDst>(*fixed);
+  return std::make_unique<net::SocketOrigDst>();
+}
+
+}  // namespace
+
+Proxy::Proxy(core::ProxyConfig config)
+    : Proxy(config, orig_dst_for(config.inbound_orig_dst), orig_dst_for(config.outbound_orig_dst)) {}
+
+Proxy::Proxy(core::ProxyConfig config, std::unique_ptr<net::OrigDst> inbound_orig_dst,
+             std::unique_ptr<net::OrigDst> outbound_orig_dst)
+    : config_(std::move(config)),
+      inbound_orig_dst_(std::move(inbound_orig_dst)),
+      outbound_orig_dst_(std::move(outbound_orig_dst)),
+      registry_(std::make_unique<metrics::Registry>(config_.cores)) {
+  // The first worker resolves a port-0 address; the others bind the port it got, so that all
+  // share one SO_REUSEPORT group.
+  auto inbound = config_.inbound_listen;
+  auto outbound = config_.outbound_listen;
+  for (unsigned i = 0; i < config_.cores; ++i) {
+    workers_.push_back(std::make_unique<Worker>(WorkerSetup{&config_, inbound_orig_dst_.get(),
+                                                            outbound_orig_dst_.get(),
+                                                            &registry_->shard(i), inbound, outbound}));
+    inbound = workers_.front()->inbound_endpoint();
+    outbound = workers_.front()->outbound_endpoint();
+  }
+  admin_ = std::make_unique<admin::Server>(admin_ioc_, config_.admin_listen, *registry_, ready_);
+}
+
+Proxy::~Proxy() { stop(); }
+
+boost::asio::ip::tcp::endpoint Proxy::inbound_endpoint() const {
+  return workers_.front()->inbound_endpoint();
+}
+boost::asio::ip::tcp::endpoint Proxy::outbound_endpoint() const {
+  return workers_.front()->outbound_endpoint();
+}
+boost::asio::ip::tcp::endpoint Proxy::admin_endpoint() const { return admin_->local_endpoint(); }
+
+void Proxy::start() {
+  admin_->start();
+  admin_thread_ = std::thread([this] {
+    auto work = boost::asio::make_work_guard(admin_ioc_);
+    admin_ioc_.run();
+  });
+  for (auto& worker : workers_) worker->start();
+  ready_.store(true, std::memory_order_release);
+}
+
+void Proxy::drain() {
+  for (auto& worker : workers_) worker->stop_accepting();
+}
+
+bool Proxy::wait_idle(core::duration grace) const {
+  // Polled rather than signalled: drain happens once per process and 10 ms is far below any
+  // grace period worth configuring.
+  const auto deadline = std::chrono::steady_clock::now() + grace;
+  while (active_connections() != 0) {
+    if (std::chrono::steady_clock::now() >= deadline) return false;
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  return true;
+}
+
+void Proxy::stop() {
+  ready_.store(false, std::memory_order_release);
+  for (auto& worker : workers_) worker->stop();
+  if (admin_thread_.joinable()) {
+    admin_ioc_.stop();
+    admin_thread_.join();
+    admin_->stop();  // the admin loop is no longer running, so this thread may touch it
+  }
+}
+
+std::size_t Proxy::active_connections() const noexcept {
+  return std::accumulate(workers_.begin(), workers_.end(), std::size_t{0},
+                         [](std::size_t n, const auto& w) { return n + w->active_connections(); });
+}
+
+}  // namespace weft::app

@@ -1,0 +1,104 @@
+#include "weft/app/worker.hpp"
+
+#include "weft/net/listener.hpp"
+
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <spdlog/spdlog.h>
+
+namespace weft::app {
+
+namespace asio = boost::asio;
+using asio::ip::tcp;
+
+namespace {
+
+// tls labels until mTLS lands: what Linkerd reports for plaintext on each side.
+constexpr std::string_view kNoTlsFromRemote = "no_tls_from_remote";
+constexpr std::string_view kLoopback = "loopback";
+constexpr std::string_view kNotProvidedByDiscovery = "not_provided_by_service_discovery";
+
+// Backoff after accept fails for lack of descriptors or memory, so the loop does not spin.
+constexpr auto kAcceptBackoff = std::chrono::milliseconds(100);
+
+}  // namespace
+
+Worker::Worker(const WorkerSetup& setup)
+    : inbound_acceptor_(net::make_listener(ioc_, setup.inbound_listen)),
+      outbound_acceptor_(net::make_listener(ioc_, setup.outbound_listen)),
+      inbound_{metrics::Direction::inbound,
+               inbound_acceptor_.local_endpoint(),
+               setup.inbound_orig_dst,
+               setup.config->inbound_connect_timeout,
+               setup.config->tcp_idle_timeout,
+               kNoTlsFromRemote,
+               kLoopback,
+               setup.metrics,
+               &pool_},
+      outbound_{metrics::Direction::outbound,
+                outbound_acceptor_.local_endpoint(),
+                setup.outbound_orig_dst,
+                setup.config->outbound_connect_timeout,
+                setup.config->tcp_idle_timeout,
+                kLoopback,
+                kNotProvidedByDiscovery,
+                setup.metrics,
+                &pool_} {}
+
+Worker::~Worker() { stop(); }
+
+void Worker::start() {
+  asio::co_spawn(ioc_, accept_loop(inbound_acceptor_, inbound_), asio::detached);
+  asio::co_spawn(ioc_, accept_loop(outbound_acceptor_, outbound_), asio::detached);
+  thread_ = std::thread([this] { ioc_.run(); });
+}
+
+void Worker::stop_accepting() {
+  asio::post(ioc_, [this] {
+    boost::system::error_code ignored;
+    inbound_acceptor_.close(ignored);
+    outbound_acceptor_.close(ignored);
+  });
+}
+
+void Worker::stop() {
+  ioc_.stop();
+  if (thread_.joinable()) thread_.join();
+}
+
+asio::awaitable<void> Worker::accept_loop(tcp::acceptor& acceptor, const ListenerContext& ctx) {
+  while (acceptor.is_open()) {
+    auto [ec, socket] = co_await acceptor.async_accept(asio::as_tuple(asio::use_awaitable));
+    if (ec == asio::error::operation_aborted || !acceptor.is_open()) co_return;
+    if (ec) {
+      spdlog::warn("accept on {}:{} failed: {}", ctx.local.address().to_string(), ctx.local.port(),
+                   ec.message());
+      if (ec == asio::error::no_descriptors || ec == asio::error::no_buffer_space ||
+          ec == asio::error::no_memory) {
+        asio::steady_timer backoff(ioc_, kAcceptBackoff);
+        co_await backoff.async_wait(asio::as_tuple(asio::use_awaitable));
+      }
+      continue;
+    }
+    active_.fetch_add(1, std::memory_order_relaxed);
+    asio::co_spawn(ioc_, forward_tcp(ctx, std::move(socket)), [this](std::exception_ptr e) {
+      active_.fetch_sub(1, std::memory_order_release);
+      if (e) {
+        // A bug, not a network failure: log it and keep serving every other connection.
+        try {
+          std::rethrow_exception(e);
+        } catch (const std::exception& ex) {
+          spdlog::error("internal error serving a connection: {}", ex.what());
+        } catch (...) {
+          spdlog::error("internal error serving a connection: unknown exception");
+        }
+      }
+    });
+  }
+}
+
+}  // namespace weft::app

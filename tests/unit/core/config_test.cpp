@@ -1,0 +1,114 @@
+#include "weft/core/config.hpp"
+#include "weft/core/log.hpp"
+
+#include <gtest/gtest.h>
+
+#include <map>
+
+namespace weft::core {
+namespace {
+
+using namespace std::chrono_literals;
+
+EnvLookup env_of(std::map<std::string, std::string> vars) {
+  return [vars = std::move(vars)](std::string_view name) -> std::optional<std::string> {
+    auto it = vars.find(std::string(name));
+    if (it == vars.end()) return std::nullopt;
+    return it->second;
+  };
+}
+
+TEST(Config, DefaultsMatchLinkerd) {
+  const auto c = load_proxy_config(env_of({}));
+  EXPECT_EQ(c.inbound_listen, parse_socket_addr("0.0.0.0:4143").value());
+  EXPECT_EQ(c.outbound_listen, parse_socket_addr("127.0.0.1:4140").value());
+  EXPECT_EQ(c.admin_listen, parse_socket_addr("0.0.0.0:4191").value());
+  EXPECT_EQ(c.inbound_connect_timeout, 300ms);
+  EXPECT_EQ(c.outbound_connect_timeout, 1s);
+  EXPECT_EQ(c.shutdown_grace_period, 2min);
+  EXPECT_EQ(c.tcp_idle_timeout, 1h);
+  EXPECT_EQ(c.cores, 1u);
+  EXPECT_EQ(c.log_format, LogFormat::plain);
+  EXPECT_FALSE(c.inbound_orig_dst);
+  EXPECT_FALSE(c.outbound_orig_dst);
+}
+
+TEST(Config, ReadsEveryVariable) {
+  const auto c = load_proxy_config(env_of({
+      {"WEFT_PROXY_INBOUND_LISTEN_ADDR", "127.0.0.1:0"},
+      {"WEFT_PROXY_OUTBOUND_LISTEN_ADDR", "[::1]:4140"},
+      {"WEFT_PROXY_ADMIN_LISTEN_ADDR", "127.0.0.1:9999"},
+      {"WEFT_PROXY_INBOUND_CONNECT_TIMEOUT", "100ms"},
+      {"WEFT_PROXY_OUTBOUND_CONNECT_TIMEOUT", "3s"},
+      {"WEFT_PROXY_TCP_IDLE_TIMEOUT", "5m"},
+      {"WEFT_PROXY_SHUTDOWN_GRACE_PERIOD", "30s"},
+      {"WEFT_PROXY_CORES", "4"},
+      {"WEFT_PROXY_LOG", "debug"},
+      {"WEFT_PROXY_LOG_FORMAT", "json"},
+      {"WEFT_PROXY_INBOUND_ORIG_DST_ADDR", "127.0.0.1:8080"},
+      {"WEFT_PROXY_OUTBOUND_ORIG_DST_ADDR", "[::1]:9090"},
+  }));
+  EXPECT_EQ(c.inbound_listen.port(), 0);
+  EXPECT_TRUE(c.outbound_listen.address().is_v6());
+  EXPECT_EQ(c.admin_listen.port(), 9999);
+  EXPECT_EQ(c.inbound_connect_timeout, 100ms);
+  EXPECT_EQ(c.outbound_connect_timeout, 3s);
+  EXPECT_EQ(c.tcp_idle_timeout, 5min);
+  EXPECT_EQ(c.shutdown_grace_period, 30s);
+  EXPECT_EQ(c.cores, 4u);
+  EXPECT_EQ(c.log, "debug");
+  EXPECT_EQ(c.log_format, LogFormat::json);
+  ASSERT_TRUE(c.inbound_orig_dst);
+  EXPECT_EQ(c.inbound_orig_dst->port(), 8080);
+  ASSERT_TRUE(c.outbound_orig_dst);
+  EXPECT_EQ(c.outbound_orig_dst->port(), 9090);
+}
+
+TEST(Config, BadValuesNameTheVariable) {
+  const std::pair<const char*, const char*> cases[] = {
+      {"WEFT_PROXY_INBOUND_LISTEN_ADDR", "4143"},
+      {"WEFT_PROXY_OUTBOUND_LISTEN_ADDR", "localhost:4140"},
+      {"WEFT_PROXY_ADMIN_LISTEN_ADDR", "0.0.0.0:99999"},
+      {"WEFT_PROXY_INBOUND_CONNECT_TIMEOUT", "100"},
+      {"WEFT_PROXY_OUTBOUND_CONNECT_TIMEOUT", "0"},
+      {"WEFT_PROXY_TCP_IDLE_TIMEOUT", "soon"},
+      {"WEFT_PROXY_SHUTDOWN_GRACE_PERIOD", "2 minutes"},
+      {"WEFT_PROXY_CORES", "0"},
+      {"WEFT_PROXY_CORES", "many"},
+      {"WEFT_PROXY_LOG", "loud"},
+      {"WEFT_PROXY_LOG", "weft=loud"},
+      {"WEFT_PROXY_LOG_FORMAT", "xml"},
+      {"WEFT_PROXY_INBOUND_ORIG_DST_ADDR", "127.0.0.1:0"},
+      {"WEFT_PROXY_OUTBOUND_ORIG_DST_ADDR", "nowhere"},
+  };
+  for (const auto& [name, value] : cases) {
+    try {
+      load_proxy_config(env_of({{name, value}}));
+      ADD_FAILURE() << name << "=" << value << " was accepted";
+    } catch (const ConfigError& e) {
+      EXPECT_EQ(e.variable(), name);
+      EXPECT_NE(std::string(e.what()).find(name), std::string::npos) << e.what();
+      EXPECT_NE(std::string(e.what()).find(value), std::string::npos) << e.what();
+    }
+  }
+}
+
+TEST(Config, EveryVariableIsDocumented) {
+  for (const auto& var : proxy_env_vars()) {
+    EXPECT_TRUE(var.name.starts_with("WEFT_PROXY_")) << var.name;
+    EXPECT_FALSE(var.help.empty()) << var.name;
+  }
+}
+
+TEST(LogFilter, LinkerdStyleFilters) {
+  EXPECT_EQ(parse_log_filter("warn,weft=info").value(), spdlog::level::info);
+  EXPECT_EQ(parse_log_filter("debug").value(), spdlog::level::debug);
+  EXPECT_EQ(parse_log_filter("info,hickory=error").value(), spdlog::level::info);
+  EXPECT_EQ(parse_log_filter("off").value(), spdlog::level::off);
+  EXPECT_FALSE(parse_log_filter(""));
+  EXPECT_FALSE(parse_log_filter("weft="));
+  EXPECT_FALSE(parse_log_filter("=info"));
+}
+
+}  // namespace
+}  // namespace weft::core
