@@ -1,0 +1,150 @@
+// The transport metrics (tcp_open_total, tcp_close_total, tcp_open_connections,
+// tcp_read_bytes_total, tcp_write_bytes_total) and the registry that renders every family.
+// Workers own one Shard each and count through per-connection TcpConnMetrics handles without
+// locks; the admin thread calls Registry::render(), which sums the shards.
+#pragma once
+
+#include "weft/metrics/errno_name.hpp"
+#include "weft/metrics/labels.hpp"
+
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/system/error_code.hpp>
+
+#include <array>
+#include <atomic>
+#include <cstddef>
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace weft::metrics {
+
+/// Who a connection is with, as its tcp_* labels say.
+struct TcpTarget {
+  Direction direction;
+  Peer peer;
+  /// Rendered as target_addr="ip:port" ([v6]:port), target_ip and target_port.
+  boost::asio::ip::tcp::endpoint target;
+  /// Rendered as tls="no_identity",no_tls_reason="<this>" ("no_tls_from_remote", "loopback",
+  /// "not_provided_by_service_discovery", ...). Copied when a new series is created.
+  std::string_view no_tls_reason;
+};
+
+namespace detail {
+
+/// Adds to a counter that has one writer. A relaxed load and store: no lock, no read-modify-write.
+inline void bump(std::atomic<std::uint64_t>& c, std::uint64_t n,
+                 std::memory_order order = std::memory_order_relaxed) noexcept {
+  c.store(c.load(std::memory_order_relaxed) + n, order);
+}
+
+/// One label set's counters in one shard. Written only by the shard's worker, read by the admin
+/// thread. Aligned to a cache line so that series of different workers never share one.
+struct alignas(64) TcpSeries {
+  std::atomic<std::uint64_t> open_total{0};
+  std::atomic<std::uint64_t> read_bytes{0};
+  std::atomic<std::uint64_t> write_bytes{0};
+  /// Closes by errno slot (see close_slot). Stored with release so that a reader that loads the
+  /// closes with acquire, then open_total, never sees more closes than opens.
+  std::array<std::atomic<std::uint64_t>, kCloseSlots> closes{};
+
+  /// Closes with an errno that has no slot: rare, so a mutex and an allocation are fine.
+  mutable std::mutex rare_mu;
+  std::map<std::string, std::uint64_t, std::less<>> rare_closes;  // guarded by rare_mu
+  std::uint64_t rare_close_count = 0;                             // guarded by rare_mu
+};
+
+}  // namespace detail
+
+/// A connection's handle on its series. Created by Shard::open_tcp and used only on the worker
+/// thread that owns the shard. Every call on an empty or closed handle is a no-op.
+class TcpConnMetrics {
+ public:
+  /// An empty handle: every call is a no-op.
+  TcpConnMetrics() = default;
+  TcpConnMetrics(TcpConnMetrics&& other) noexcept : series_(other.series_) {
+    other.series_ = nullptr;
+  }
+  TcpConnMetrics& operator=(TcpConnMetrics&& other) noexcept;
+  TcpConnMetrics(const TcpConnMetrics&) = delete;
+  TcpConnMetrics& operator=(const TcpConnMetrics&) = delete;
+  /// Closes cleanly (errno="") if close() was not called.
+  ~TcpConnMetrics() { close({}); }
+
+  /// Counts `n` bytes read from the peer (tcp_read_bytes_total). No lock, no allocation.
+  void add_read(std::uint64_t n) noexcept {
+    if (series_ != nullptr) detail::bump(series_->read_bytes, n);
+  }
+  /// Counts `n` bytes written to the peer (tcp_write_bytes_total). No lock, no allocation.
+  void add_write(std::uint64_t n) noexcept {
+    if (series_ != nullptr) detail::bump(series_->write_bytes, n);
+  }
+
+  /// Counts the close in tcp_close_total{errno=errno_name(ec)} and takes the connection out of
+  /// tcp_open_connections. Idempotent: only the first call counts. Lock-free unless the errno
+  /// has no slot in kCommonCloseErrnos.
+  void close(const boost::system::error_code& ec) noexcept;
+
+  /// True until close() (and false for an empty handle).
+  bool is_open() const noexcept { return series_ != nullptr; }
+
+ private:
+  friend class Shard;
+  explicit TcpConnMetrics(detail::TcpSeries* series) noexcept : series_(series) {}
+
+  detail::TcpSeries* series_ = nullptr;
+};
+
+/// One worker's metrics. open_tcp runs on the owning worker only; the admin thread reads.
+class Shard {
+ public:
+  Shard() = default;
+  Shard(const Shard&) = delete;
+  Shard& operator=(const Shard&) = delete;
+
+  /// Counts a new connection (tcp_open_total +1, tcp_open_connections +1) and returns its handle.
+  /// Precondition: called on the worker that owns this shard. Takes the shard mutex (uncontended
+  /// except during a render); allocates only for a label set this shard has not seen.
+  TcpConnMetrics open_tcp(const TcpTarget& target);
+
+  /// Calls f(const TcpKey&, const detail::TcpSeries&) for every series, under the shard mutex.
+  /// Any thread. Series live as long as the shard, so handles never dangle.
+  template <class F>
+  void for_each_tcp_series(F&& f) const {
+    std::lock_guard lock(mu_);
+    for (const auto& [key, series] : tcp_) f(key, *series);
+  }
+
+ private:
+  mutable std::mutex mu_;
+  // Series are never removed yet. Expiry (Linkerd drops series with no open handle that have not
+  // changed for 10 minutes) can remove a series when open_total equals its closes, under mu_.
+  std::map<TcpKey, std::unique_ptr<detail::TcpSeries>, TcpKeyLess> tcp_;  // guarded by mu_
+};
+
+/// All of the proxy's metrics: one Shard per worker, plus the process and build families.
+class Registry {
+ public:
+  /// `shards` is the worker count (at least 1 is created).
+  explicit Registry(std::size_t shards);
+
+  /// The shard of worker `i`. Throws std::out_of_range when i >= shard_count() (a startup bug).
+  Shard& shard(std::size_t i) { return *shards_.at(i); }
+  std::size_t shard_count() const noexcept { return shards_.size(); }
+
+  /// The whole exposition (text format 0.0.4): tcp_* summed over shards, process_*,
+  /// proxy_build_info. Callable from any thread while workers count.
+  std::string render() const;
+
+  /// Only the tcp_* families (what render() starts with), for tests.
+  void render_tcp(std::string& out) const;
+
+ private:
+  std::vector<std::unique_ptr<Shard>> shards_;
+};
+
+}  // namespace weft::metrics

@@ -1,0 +1,139 @@
+// Registry::render: sums every shard's tcp series per label set and writes all families.
+#include "weft/metrics/process.hpp"
+#include "weft/metrics/tcp.hpp"
+#include "weft/metrics/text_writer.hpp"
+
+#include <algorithm>
+#include <array>
+#include <string>
+#include <vector>
+
+namespace weft::metrics {
+namespace {
+
+// One label set's counters summed over the shards, as read at render time.
+struct TcpTotals {
+  std::uint64_t opens = 0;
+  std::uint64_t open_connections = 0;
+  std::uint64_t read_bytes = 0;
+  std::uint64_t write_bytes = 0;
+  std::array<std::uint64_t, kCloseSlots> closes{};
+  std::map<std::string, std::uint64_t, std::less<>> rare_closes;
+};
+
+using TcpTotalsMap = std::map<TcpKey, TcpTotals, TcpKeyLess>;
+
+void add_series(TcpTotals& t, const detail::TcpSeries& s) {
+  // Closes first, with acquire: every close read was preceded by its open, so the open count read
+  // afterwards is at least the close count and the gauge never goes negative.
+  std::uint64_t closed = 0;
+  for (std::size_t i = 0; i < kCloseSlots; ++i) {
+    const std::uint64_t n = s.closes[i].load(std::memory_order_acquire);
+    t.closes[i] += n;
+    closed += n;
+  }
+  {
+    std::lock_guard lock(s.rare_mu);
+    closed += s.rare_close_count;
+    for (const auto& [name, n] : s.rare_closes) t.rare_closes[name] += n;
+  }
+  const std::uint64_t opens = s.open_total.load(std::memory_order_relaxed);
+  t.opens += opens;
+  t.open_connections += opens > closed ? opens - closed : 0;
+  t.read_bytes += s.read_bytes.load(std::memory_order_relaxed);
+  t.write_bytes += s.write_bytes.load(std::memory_order_relaxed);
+}
+
+// The seven label values of one key, formatted once per render.
+struct TcpLabelSet {
+  std::string addr;
+  std::string ip;
+  std::string port;
+  std::array<Label, 8> labels{};  // 7 for most families, 8 with errno
+
+  explicit TcpLabelSet(const TcpKey& k)
+      : addr(format_target_addr(k.target)),
+        ip(k.target.address().to_string()),
+        port(std::to_string(k.target.port())) {
+    labels[0] = {"direction", to_string(k.direction)};
+    labels[1] = {"peer", to_string(k.peer)};
+    labels[2] = {"target_addr", addr};
+    labels[3] = {"target_ip", ip};
+    labels[4] = {"target_port", port};
+    labels[5] = {"tls", to_string(k.tls.status)};
+    labels[6] = {"no_tls_reason", k.tls.no_tls_reason};
+  }
+  TcpLabelSet(const TcpLabelSet&) = delete;  // labels point into this object's strings
+  TcpLabelSet& operator=(const TcpLabelSet&) = delete;
+
+  std::span<const Label> base() const { return {labels.data(), 7}; }
+  std::span<const Label> with_errno(std::string_view name) {
+    labels[7] = {"errno", name};
+    return {labels.data(), 8};
+  }
+};
+
+void write_closes(TextWriter& w, TcpLabelSet& ls, const TcpTotals& t) {
+  // Sorted by errno name, "" (clean) first.
+  std::map<std::string_view, std::uint64_t> by_name;
+  for (std::size_t i = 0; i < kCloseSlots; ++i) {
+    if (t.closes[i] != 0) by_name[errno_to_name(slot_errno(i))] += t.closes[i];
+  }
+  for (const auto& [name, n] : t.rare_closes) by_name[name] += n;
+  for (const auto& [name, n] : by_name) w.sample("tcp_close_total", ls.with_errno(name), n);
+}
+
+}  // namespace
+
+Registry::Registry(std::size_t shards) {
+  shards_.reserve(std::max<std::size_t>(shards, 1));
+  for (std::size_t i = 0; i < std::max<std::size_t>(shards, 1); ++i) {
+    shards_.push_back(std::make_unique<Shard>());
+  }
+}
+
+void Registry::render_tcp(std::string& out) const {
+  TcpTotalsMap totals;
+  for (const auto& shard : shards_) {
+    shard->for_each_tcp_series([&](const TcpKey& key, const detail::TcpSeries& series) {
+      add_series(totals.try_emplace(key).first->second, series);
+    });
+  }
+  std::vector<std::unique_ptr<TcpLabelSet>> label_sets;
+  label_sets.reserve(totals.size());
+  for (const auto& entry : totals) label_sets.push_back(std::make_unique<TcpLabelSet>(entry.first));
+
+  TextWriter w(out);
+  auto each = [&](auto&& fn) {
+    std::size_t i = 0;
+    for (const auto& entry : totals) fn(*label_sets[i++], entry.second);
+  };
+  w.family("tcp_open_total", "Total count of opened connections", MetricType::counter);
+  each([&](TcpLabelSet& ls, const TcpTotals& t) { w.sample("tcp_open_total", ls.base(), t.opens); });
+  w.family("tcp_close_total", "Total count of closed connections", MetricType::counter);
+  each([&](TcpLabelSet& ls, const TcpTotals& t) { write_closes(w, ls, t); });
+  w.family("tcp_open_connections", "Number of currently-open connections", MetricType::gauge);
+  each([&](TcpLabelSet& ls, const TcpTotals& t) {
+    w.sample("tcp_open_connections", ls.base(), t.open_connections);
+  });
+  w.family("tcp_read_bytes_total", "Total count of bytes read from peers", MetricType::counter);
+  each([&](TcpLabelSet& ls, const TcpTotals& t) {
+    w.sample("tcp_read_bytes_total", ls.base(), t.read_bytes);
+  });
+  w.family("tcp_write_bytes_total", "Total count of bytes written to peers", MetricType::counter);
+  each([&](TcpLabelSet& ls, const TcpTotals& t) {
+    w.sample("tcp_write_bytes_total", ls.base(), t.write_bytes);
+  });
+}
+
+std::string Registry::render() const {
+  std::string out;
+  out.reserve(4096);
+  render_tcp(out);
+  TextWriter w(out);
+  write_process_metrics(w, read_process_stats());
+  write_build_info(w);
+  return out;
+}
+
+}  // namespace weft::metrics

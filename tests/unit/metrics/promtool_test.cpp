@@ -1,0 +1,65 @@
+// Checks the whole rendered exposition with the real `promtool check metrics`.
+#include "weft/metrics/tcp.hpp"
+
+#include <gtest/gtest.h>
+
+#include <boost/asio/error.hpp>
+
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <array>
+#include <cstdio>
+#include <cstdlib>
+#include <fstream>
+#include <string>
+
+namespace weft::metrics {
+namespace {
+
+bool ci() {
+  const char* v = std::getenv("CI");
+  return v != nullptr && std::string(v) == "true";
+}
+
+TEST(Promtool, AcceptsTheRenderedExposition) {
+  if (::access("/usr/bin/promtool", X_OK) != 0) {
+    if (ci()) FAIL() << "promtool is missing (Debian package prometheus) and CI=true";
+    GTEST_SKIP() << "promtool not installed (Debian package prometheus)";
+  }
+  Registry r(2);
+  using boost::asio::ip::make_address;
+  using boost::asio::ip::tcp;
+  auto a = r.shard(0).open_tcp({Direction::inbound, Peer::src, tcp::endpoint(make_address("10.0.0.1"), 80),
+                                "no_tls_from_remote"});
+  auto b = r.shard(1).open_tcp({Direction::outbound, Peer::dst,
+                                tcp::endpoint(make_address("fd00::1"), 8080), "weird \"reason\"\n"});
+  a.add_read(10);
+  b.add_write(20);
+  a.close(boost::asio::error::connection_reset);
+  {
+    auto c = r.shard(1).open_tcp({Direction::inbound, Peer::dst,
+                                  tcp::endpoint(make_address("127.0.0.1"), 8080), "loopback"});
+    c.close(boost::asio::error::network_down);
+  }
+
+  char path[] = "/tmp/weft-promtool-XXXXXX";
+  const int fd = ::mkstemp(path);
+  ASSERT_GE(fd, 0);
+  ::close(fd);
+  { std::ofstream(path) << r.render(); }
+  const std::string cmd = std::string("timeout 60 /usr/bin/promtool check metrics < ") + path + " 2>&1";
+  FILE* p = ::popen(cmd.c_str(), "r");
+  ASSERT_NE(p, nullptr);
+  std::string output;
+  std::array<char, 512> buf;
+  while (std::size_t n = std::fread(buf.data(), 1, buf.size(), p)) output.append(buf.data(), n);
+  const int status = ::pclose(p);
+  ::unlink(path);
+  ASSERT_TRUE(WIFEXITED(status)) << output;
+  EXPECT_EQ(WEXITSTATUS(status), 0) << output;
+  EXPECT_EQ(output, "") << "promtool lint findings:\n" << output;
+}
+
+}  // namespace
+}  // namespace weft::metrics
