@@ -1,16 +1,16 @@
 // weft-init's entry point: parse flags, then either print the rules (--simulate) or read the
 // current nat table, apply the rendered rules atomically with <mode>-restore --noflush, and print
 // the resulting nat table, for IPv4 and (unless --ipv6=false) IPv6.
+#include <sys/stat.h>
+
+#include <iostream>
+#include <vector>
+
 #include "weft/build_info.hpp"
 #include "weft/init/options.hpp"
 #include "weft/init/rules.hpp"
 #include "weft/init/runner.hpp"
 #include "weft/init/state.hpp"
-
-#include <sys/stat.h>
-
-#include <iostream>
-#include <vector>
 
 namespace weft::init {
 namespace {
@@ -27,12 +27,12 @@ std::string rendered(const InitConfig& config, Family family, const ExistingStat
 void explain(const InitConfig& config, Family family, const ExistingState& state) {
   if (config.cleanup) return;
   if (!state.prerouting_jumps.empty()) {
-    std::cerr << "weft-init: " << to_string(family) << ": PREROUTING already jumps to " << kInboundChain
-              << "; not adding another jump\n";
+    std::cerr << "weft-init: " << to_string(family) << ": PREROUTING already jumps to "
+              << kInboundChain << "; not adding another jump\n";
   }
   if (!state.output_jumps.empty()) {
-    std::cerr << "weft-init: " << to_string(family) << ": OUTPUT already jumps to " << kOutboundChain
-              << "; not adding another jump\n";
+    std::cerr << "weft-init: " << to_string(family) << ": OUTPUT already jumps to "
+              << kOutboundChain << "; not adding another jump\n";
   }
 }
 
@@ -43,9 +43,11 @@ outcome<void> apply_family(const InitConfig& config, Family family, const Progra
   explain(config, family, state);
   const auto rules = rendered(config, family, state);
   if (rules.empty()) {
-    std::cerr << "weft-init: " << to_string(family) << ": no weft-init rules present; nothing to remove\n";
+    std::cerr << "weft-init: " << to_string(family)
+              << ": no weft-init rules present; nothing to remove\n";
   } else {
-    std::cerr << "weft-init: " << to_string(family) << ": applying with " << programs.restore << " -w 5 --noflush\n";
+    std::cerr << "weft-init: " << to_string(family) << ": applying with " << programs.restore
+              << " -w 5 --noflush\n";
     auto applied = restore(programs, rules);
     if (!applied) return applied.error();
   }
@@ -87,8 +89,9 @@ outcome<void> simulate(const InitConfig& config) {
       std::cerr << "weft-init: --simulate: note: " << program << " is not installed here\n";
     }
     const auto rules = rendered(config, family, assumed);
-    std::cout << "# weft-init --simulate: " << to_string(family) << ": would apply with `" << program
-              << " -w 5 --noflush`" << (config.cleanup ? " if weft-init's rules are installed" : "") << ":\n"
+    std::cout << "# weft-init --simulate: " << to_string(family) << ": would apply with `"
+              << program << " -w 5 --noflush`"
+              << (config.cleanup ? " if weft-init's rules are installed" : "") << ":\n"
               << rules;
   }
   return {};
@@ -106,8 +109,8 @@ int run(int argc, char** argv) {
     return 0;
   }
   if (invocation->action == Action::version) {
-    std::cout << "weft-init " << build_info::version << " (" << build_info::git_sha << ", " << build_info::profile
-              << ", built " << build_info::date << ")\n";
+    std::cout << "weft-init " << build_info::version << " (" << build_info::git_sha << ", "
+              << build_info::profile << ", built " << build_info::date << ")\n";
     return 0;
   }
   const auto& config = invocation->config;

@@ -79,20 +79,25 @@ std::string_view first_bad_item(std::string_view text, Parse parse) {
   }
 }
 
-outcome<std::vector<core::PortRange>> parse_ports_flag(const std::string& flag, std::string_view value) {
+outcome<std::vector<core::PortRange>> parse_ports_flag(const std::string& flag,
+                                                       std::string_view value) {
   auto ports = core::parse_port_ranges(value);
   if (ports) return *ports;
-  const auto bad = first_bad_item(value, [](std::string_view item) { return core::parse_port_ranges(item).has_value(); });
+  const auto bad = first_bad_item(
+      value, [](std::string_view item) { return core::parse_port_ranges(item).has_value(); });
   return bad_value(flag, value,
-                   "comma-separated ports 1-65535 or ranges like 4567-4568 (bad item \"" + std::string(bad) + "\")");
+                   "comma-separated ports 1-65535 or ranges like 4567-4568 (bad item \"" +
+                       std::string(bad) + "\")");
 }
 
 outcome<std::vector<core::Cidr>> parse_cidrs_flag(const std::string& flag, std::string_view value) {
   auto cidrs = core::parse_cidrs(value);
   if (cidrs) return *cidrs;
-  const auto bad = first_bad_item(value, [](std::string_view item) { return core::parse_cidr(item).has_value(); });
-  return bad_value(flag, value,
-                   "comma-separated CIDRs like 10.0.0.0/8 or fd00::/8 (bad item \"" + std::string(bad) + "\")");
+  const auto bad = first_bad_item(
+      value, [](std::string_view item) { return core::parse_cidr(item).has_value(); });
+  return bad_value(
+      flag, value,
+      "comma-separated CIDRs like 10.0.0.0/8 or fd00::/8 (bad item \"" + std::string(bad) + "\")");
 }
 
 outcome<IptablesMode> parse_mode(const std::string& flag, std::string_view value) {
@@ -108,13 +113,15 @@ void append(std::vector<T>& to, const std::vector<T>& items) {
 }
 
 /// Stores one flag's value into the config.
-outcome<void> apply_value(const Flag& flag, const std::string& shown, std::string_view value, InitConfig& config) {
+outcome<void> apply_value(const Flag& flag, const std::string& shown, std::string_view value,
+                          InitConfig& config) {
   switch (flag.id) {
     case FlagId::incoming_proxy_port:
     case FlagId::outgoing_proxy_port: {
       auto port = core::parse_uint(value, 1, 65535);
       if (!port) return bad_value(shown, value, "a port number 1-65535");
-      auto& field = flag.id == FlagId::incoming_proxy_port ? config.incoming_proxy_port : config.outgoing_proxy_port;
+      auto& field = flag.id == FlagId::incoming_proxy_port ? config.incoming_proxy_port
+                                                           : config.outgoing_proxy_port;
       field = static_cast<std::uint16_t>(*port);
       return {};
     }
@@ -122,8 +129,10 @@ outcome<void> apply_value(const Flag& flag, const std::string& shown, std::strin
     case FlagId::proxy_gid: {
       auto id = core::parse_uint(value, 0, kMaxId);
       if (!id) return bad_value(shown, value, "a number 0-4294967294");
-      if (flag.id == FlagId::proxy_uid) config.proxy_uid = static_cast<std::uint32_t>(*id);
-      else config.proxy_gid = static_cast<std::uint32_t>(*id);
+      if (flag.id == FlagId::proxy_uid)
+        config.proxy_uid = static_cast<std::uint32_t>(*id);
+      else
+        config.proxy_gid = static_cast<std::uint32_t>(*id);
       return {};
     }
     case FlagId::inbound_ports_to_ignore:
@@ -131,7 +140,7 @@ outcome<void> apply_value(const Flag& flag, const std::string& shown, std::strin
       auto ports = parse_ports_flag(shown, value);
       if (!ports) return ports.error();
       append(flag.id == FlagId::inbound_ports_to_ignore ? config.inbound_ports_to_ignore
-                                                          : config.outbound_ports_to_ignore,
+                                                        : config.outbound_ports_to_ignore,
              *ports);
       return {};
     }
@@ -148,30 +157,36 @@ outcome<void> apply_value(const Flag& flag, const std::string& shown, std::strin
       return {};
     }
     case FlagId::netns:
-      if (value.empty()) return bad_value(shown, value, "a path such as /run/netns/NAME or /proc/PID/ns/net");
+      if (value.empty())
+        return bad_value(shown, value, "a path such as /run/netns/NAME or /proc/PID/ns/net");
       config.netns = std::string(value);
       return {};
-    default:
-      return usage_error("internal error: " + shown + " is not a value flag");
+    default: return usage_error("internal error: " + shown + " is not a value flag");
   }
 }
 
-outcome<void> apply_bool(const Flag& flag, const std::string& shown, std::string_view value, InitConfig& config) {
+outcome<void> apply_bool(const Flag& flag, const std::string& shown, std::string_view value,
+                         InitConfig& config) {
   auto on = core::parse_bool(value);
   if (!on) return bad_value(shown, value, "true or false");
-  if (flag.id == FlagId::ipv6) config.ipv6 = *on;
-  else if (flag.id == FlagId::simulate) config.simulate = *on;
-  else config.cleanup = *on;
+  if (flag.id == FlagId::ipv6)
+    config.ipv6 = *on;
+  else if (flag.id == FlagId::simulate)
+    config.simulate = *on;
+  else
+    config.cleanup = *on;
   return {};
 }
 
 const Flag* find_long(std::string_view name) {
-  const auto it = std::find_if(kFlags.begin(), kFlags.end(), [&](const Flag& f) { return f.name == name; });
+  const auto it =
+      std::find_if(kFlags.begin(), kFlags.end(), [&](const Flag& f) { return f.name == name; });
   return it == kFlags.end() ? nullptr : &*it;
 }
 
 const Flag* find_short(char name) {
-  const auto it = std::find_if(kFlags.begin(), kFlags.end(), [&](const Flag& f) { return f.short_name == name; });
+  const auto it = std::find_if(kFlags.begin(), kFlags.end(),
+                               [&](const Flag& f) { return f.short_name == name; });
   return it == kFlags.end() ? nullptr : &*it;
 }
 
@@ -197,7 +212,8 @@ outcome<Spelled> spell(std::string_view arg) {
     if (arg.size() > 2) s.inline_value = arg.substr(arg[2] == '=' ? 3 : 2);
     return s;
   }
-  return usage_error("unexpected argument \"" + std::string(arg) + "\"; weft-init takes only flags");
+  return usage_error("unexpected argument \"" + std::string(arg) +
+                     "\"; weft-init takes only flags");
 }
 
 }  // namespace

@@ -29,8 +29,8 @@ std::vector<T> without_repeats(const std::vector<T>& items) {
 
 /// Appends one rule: "-A CHAIN MATCH -m comment --comment "weft-init/COMMENT" -j TARGET". The
 /// order is the one iptables-save prints, so the rendered lines read like the saved ones.
-void rule(std::string& out, std::string_view chain, std::string_view match, std::string_view comment,
-          std::string_view target) {
+void rule(std::string& out, std::string_view chain, std::string_view match,
+          std::string_view comment, std::string_view target) {
   out += "-A ";
   out += chain;
   if (!match.empty()) {
@@ -44,10 +44,11 @@ void rule(std::string& out, std::string_view chain, std::string_view match, std:
   out += '\n';
 }
 
-void ignore_ports(std::string& out, std::string_view chain, const std::vector<core::PortRange>& ports) {
+void ignore_ports(std::string& out, std::string_view chain,
+                  const std::vector<core::PortRange>& ports) {
   for (const auto& group : split_multiport(ports)) {
-    rule(out, chain, "-p tcp -m multiport --dports " + join_ports(group, ':'), "ignore-port-" + join_ports(group, '-'),
-         "RETURN");
+    rule(out, chain, "-p tcp -m multiport --dports " + join_ports(group, ':'),
+         "ignore-port-" + join_ports(group, '-'), "RETURN");
   }
 }
 
@@ -70,12 +71,12 @@ void inbound_chain(std::string& out, const InitConfig& config, Family family) {
 
 void outbound_chain(std::string& out, const InitConfig& config, Family family) {
   if (config.proxy_uid > 0) {
-    rule(out, kOutboundChain, "-m owner --uid-owner " + std::to_string(config.proxy_uid), "ignore-proxy-user-id",
-         "RETURN");
+    rule(out, kOutboundChain, "-m owner --uid-owner " + std::to_string(config.proxy_uid),
+         "ignore-proxy-user-id", "RETURN");
   }
   if (config.proxy_gid) {
-    rule(out, kOutboundChain, "-m owner --gid-owner " + std::to_string(*config.proxy_gid), "ignore-proxy-group-id",
-         "RETURN");
+    rule(out, kOutboundChain, "-m owner --gid-owner " + std::to_string(*config.proxy_gid),
+         "ignore-proxy-group-id", "RETURN");
   }
   rule(out, kOutboundChain, "-o lo", "ignore-loopback", "RETURN");
   ignore_ports(out, kOutboundChain, without_repeats(config.outbound_ports_to_ignore));
@@ -87,9 +88,12 @@ void outbound_chain(std::string& out, const InitConfig& config, Family family) {
 
 }  // namespace
 
-std::string_view to_string(Family family) noexcept { return family == Family::v4 ? "IPv4" : "IPv6"; }
+std::string_view to_string(Family family) noexcept {
+  return family == Family::v4 ? "IPv4" : "IPv6";
+}
 
-std::vector<std::vector<core::PortRange>> split_multiport(const std::vector<core::PortRange>& ports) {
+std::vector<std::vector<core::PortRange>> split_multiport(
+    const std::vector<core::PortRange>& ports) {
   std::vector<std::vector<core::PortRange>> groups;
   int used = kMultiportSlots;  // forces a new group for the first port
   for (const auto& r : ports) {
@@ -108,7 +112,8 @@ std::vector<core::PortRange> effective_inbound_ignores(const InitConfig& config)
   for (const auto port : kAlwaysIgnoredInboundPorts) {
     if (!core::contains_port(config.inbound_ports_to_ignore, port)) ports.push_back({port, port});
   }
-  ports.insert(ports.end(), config.inbound_ports_to_ignore.begin(), config.inbound_ports_to_ignore.end());
+  ports.insert(ports.end(), config.inbound_ports_to_ignore.begin(),
+               config.inbound_ports_to_ignore.end());
   return without_repeats(ports);
 }
 

@@ -76,9 +76,11 @@ bool uses_legacy_backend(const std::string& program) {
   ::_exit(127);
 }
 
-/// Writes `input` to `to_child` and drains `from_out`/`from_err` until both close; closes all three.
+/// Writes `input` to `to_child` and drains `from_out`/`from_err` until both close; closes all
+/// three.
 void pump(int to_child, int from_out, int from_err, std::string_view input, CommandResult& result) {
-  std::array<pollfd, 3> fds{pollfd{from_out, POLLIN, 0}, pollfd{from_err, POLLIN, 0}, pollfd{to_child, POLLOUT, 0}};
+  std::array<pollfd, 3> fds{pollfd{from_out, POLLIN, 0}, pollfd{from_err, POLLIN, 0},
+                            pollfd{to_child, POLLOUT, 0}};
   if (input.empty()) {
     ::close(to_child);
     fds[2].fd = -1;
@@ -92,7 +94,8 @@ void pump(int to_child, int from_out, int from_err, std::string_view input, Comm
     for (std::size_t i = 0; i < 2; ++i) {
       if (fds[i].fd < 0 || fds[i].revents == 0) continue;
       const auto n = ::read(fds[i].fd, buf.data(), buf.size());
-      if (n > 0) (i == 0 ? result.out : result.err).append(buf.data(), static_cast<std::size_t>(n));
+      if (n > 0)
+        (i == 0 ? result.out : result.err).append(buf.data(), static_cast<std::size_t>(n));
       else if (n == 0 || errno != EINTR) {
         ::close(fds[i].fd);
         fds[i].fd = -1;
@@ -126,6 +129,17 @@ std::string trimmed(std::string s) {
   return s;
 }
 
+/// What to try when reading the nat table fails: usually a backend the kernel lacks, or no IPv6.
+std::string save_hint(const Programs& programs) {
+  std::string hint =
+      "The kernel may not support this iptables backend (nft needs nf_tables, legacy needs "
+      "ip_tables/iptable_nat): "
+      "try the other --iptables-mode.";
+  if (programs.family == Family::v6)
+    hint += " If IPv6 is disabled in this pod or kernel, pass --ipv6=false.";
+  return hint;
+}
+
 }  // namespace
 
 Binaries binaries_for(IptablesMode mode, Family family) {
@@ -157,7 +171,9 @@ std::optional<std::string> find_program(std::string_view name) {
 outcome<Programs> locate(IptablesMode mode, Family family) {
   const auto names = binaries_for(mode, family);
   Programs programs;
-  for (const auto& [name, slot] : {std::pair{&names.save, &programs.save}, std::pair{&names.restore, &programs.restore}}) {
+  programs.family = family;
+  for (const auto& [name, slot] :
+       {std::pair{&names.save, &programs.save}, std::pair{&names.restore, &programs.restore}}) {
     auto path = find_program(*name);
     if (path) {
       *slot = *path;
@@ -166,8 +182,10 @@ outcome<Programs> locate(IptablesMode mode, Family family) {
     std::string message = *name + " was not found in PATH or /usr/sbin: --iptables-mode " +
                           std::string(to_string(mode)) + " needs it.";
     const auto others = available_modes(mode, family);
-    if (!others.empty()) message += " Installed alternative: pass " + others + ".";
-    else message += " Install the iptables package.";
+    if (!others.empty())
+      message += " Installed alternative: pass " + others + ".";
+    else
+      message += " Install the iptables package.";
     if (family == Family::v6) message += " To write IPv4 rules only, pass --ipv6=false.";
     return Failure{kExitUnavailable, message};
   }
@@ -179,11 +197,14 @@ outcome<void> check_capabilities(const Programs& programs) {
       " Run weft-init as root or add it to the container's securityContext.capabilities.add;"
       " --simulate shows the rules without privileges.";
   if (!has_capability(CAP_NET_ADMIN)) {
-    return Failure{kExitNoPermission, "missing capability CAP_NET_ADMIN, which changing iptables rules needs." + advice};
+    return Failure{
+        kExitNoPermission,
+        "missing capability CAP_NET_ADMIN, which changing iptables rules needs." + advice};
   }
   if (uses_legacy_backend(programs.restore) && !has_capability(CAP_NET_RAW)) {
-    return Failure{kExitNoPermission,
-                   "legacy iptables (" + programs.restore + ") also needs CAP_NET_RAW, which this process lacks." + advice};
+    return Failure{kExitNoPermission, "legacy iptables (" + programs.restore +
+                                          ") also needs CAP_NET_RAW, which this process lacks." +
+                                          advice};
   }
   return {};
 }
@@ -193,9 +214,10 @@ outcome<void> enter_netns(const std::string& path) {
   if (fd < 0) {
     const int err = errno;
     if (err == ENOENT || err == ENOTDIR) {
-      return Failure{kExitNoInput, "--netns " + path +
-                                       " does not exist: create the namespace first (ip netns add NAME gives "
-                                       "/run/netns/NAME) or pass /proc/PID/ns/net of a process inside it"};
+      return Failure{kExitNoInput,
+                     "--netns " + path +
+                         " does not exist: create the namespace first (ip netns add NAME gives "
+                         "/run/netns/NAME) or pass /proc/PID/ns/net of a process inside it"};
     }
     return Failure{kExitNoInput, "--netns " + path + ": cannot open: " + errno_text(err)};
   }
@@ -204,7 +226,10 @@ outcome<void> enter_netns(const std::string& path) {
   ::close(fd);
   if (rc == 0) return {};
   if (err == EINVAL) {
-    return Failure{kExitNoInput, "--netns " + path + " is not a network namespace (expected /run/netns/NAME or /proc/PID/ns/net)"};
+    return Failure{
+        kExitNoInput,
+        "--netns " + path +
+            " is not a network namespace (expected /run/netns/NAME or /proc/PID/ns/net)"};
   }
   if (err == EPERM) {
     return Failure{kExitOsError, "--netns " + path + ": setns failed: " + errno_text(err) +
@@ -216,9 +241,11 @@ outcome<void> enter_netns(const std::string& path) {
 outcome<CommandResult> run_command(const std::string& program, const std::vector<std::string>& args,
                                    std::string_view input) {
   std::array<int, 2> in{-1, -1}, out{-1, -1}, err{-1, -1};
-  if (::pipe2(in.data(), O_CLOEXEC) != 0 || ::pipe2(out.data(), O_CLOEXEC) != 0 || ::pipe2(err.data(), O_CLOEXEC) != 0) {
+  if (::pipe2(in.data(), O_CLOEXEC) != 0 || ::pipe2(out.data(), O_CLOEXEC) != 0 ||
+      ::pipe2(err.data(), O_CLOEXEC) != 0) {
     const int e = errno;
-    for (int fd : {in[0], in[1], out[0], out[1], err[0], err[1]}) if (fd >= 0) ::close(fd);
+    for (int fd : {in[0], in[1], out[0], out[1], err[0], err[1]})
+      if (fd >= 0) ::close(fd);
     return os_failure("pipe", e);
   }
   // Non-blocking stdin writes let pump() keep draining the child's output; a child that exited
@@ -249,9 +276,9 @@ outcome<std::string> save_nat(const Programs& programs) {
   auto ran = run_command(programs.save, {"-t", "nat"});
   if (!ran) return ran.error();
   if (ran->exit_code != 0) {
-    return Failure{kExitIptables, programs.save + " -t nat failed (exit " + std::to_string(ran->exit_code) +
-                                      "): " + trimmed(ran->err) +
-                                      "\nIf the host uses the other iptables backend, try --iptables-mode nft or legacy."};
+    return Failure{kExitIptables, programs.save + " -t nat failed (exit " +
+                                      std::to_string(ran->exit_code) + "): " + trimmed(ran->err) +
+                                      "\n" + save_hint(programs)};
   }
   return ran->out;
 }
@@ -260,8 +287,9 @@ outcome<void> restore(const Programs& programs, std::string_view rules) {
   auto ran = run_command(programs.restore, {"-w", "5", "--noflush"}, rules);
   if (!ran) return ran.error();
   if (ran->exit_code != 0) {
-    return Failure{kExitIptables, programs.restore + " --noflush failed (exit " + std::to_string(ran->exit_code) +
-                                      "): " + trimmed(ran->err) + "\nIts input was:\n" + numbered(rules)};
+    return Failure{kExitIptables, programs.restore + " -w 5 --noflush failed (exit " +
+                                      std::to_string(ran->exit_code) + "): " + trimmed(ran->err) +
+                                      "\nIts input was:\n" + numbered(rules)};
   }
   return {};
 }

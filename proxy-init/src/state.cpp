@@ -14,8 +14,10 @@ std::vector<std::string_view> words(std::string_view line) {
     const std::size_t start = i;
     bool quoted = false;
     for (; i < line.size() && (quoted || line[i] != ' '); ++i) {
-      if (line[i] == '\\' && i + 1 < line.size()) ++i;
-      else if (line[i] == '"') quoted = !quoted;
+      if (line[i] == '\\' && i + 1 < line.size())
+        ++i;
+      else if (line[i] == '"')
+        quoted = !quoted;
     }
     out.push_back(line.substr(start, i - start));
   }
@@ -55,11 +57,16 @@ ExistingState parse_saved_nat(std::string_view save_output) {
     auto line = save_output.substr(0, eol);
     save_output.remove_prefix(eol == std::string_view::npos ? save_output.size() : eol + 1);
     if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
-    if (line.starts_with("*")) in_nat = line == "*nat";
-    else if (!in_nat) continue;
-    else if (line == "COMMIT") in_nat = false;
-    else if (line.starts_with(":")) note_chain(line, state);
-    else if (line.starts_with("-A ")) note_rule(line, state);
+    if (line.starts_with("*"))
+      in_nat = line == "*nat";
+    else if (!in_nat)
+      continue;
+    else if (line == "COMMIT")
+      in_nat = false;
+    else if (line.starts_with(":"))
+      note_chain(line, state);
+    else if (line.starts_with("-A "))
+      note_rule(line, state);
   }
   return state;
 }

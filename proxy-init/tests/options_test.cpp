@@ -72,13 +72,15 @@ TEST(InitOptions, PortListsWithRangesAppendWhenRepeated) {
             ports({{4567, 4567}, {4568, 4568}}));
   EXPECT_EQ(config_of({"--outbound-ports-to-ignore=443,6000-6010"}).outbound_ports_to_ignore,
             ports({{443, 443}, {6000, 6010}}));
-  EXPECT_EQ(config_of({"--outbound-ports-to-ignore", "443", "--outbound-ports-to-ignore", "6443"}).outbound_ports_to_ignore,
+  EXPECT_EQ(config_of({"--outbound-ports-to-ignore", "443", "--outbound-ports-to-ignore", "6443"})
+                .outbound_ports_to_ignore,
             ports({{443, 443}, {6443, 6443}}));
   EXPECT_TRUE(config_of({"--inbound-ports-to-ignore="}).inbound_ports_to_ignore.empty());
 }
 
 TEST(InitOptions, Subnets) {
-  const auto c = config_of({"--subnets-to-ignore", "10.0.0.0/8,fd00::/8", "--subnets-to-ignore=192.168.1.1"});
+  const auto c =
+      config_of({"--subnets-to-ignore", "10.0.0.0/8,fd00::/8", "--subnets-to-ignore=192.168.1.1"});
   ASSERT_EQ(c.subnets_to_ignore.size(), 3u);
   EXPECT_EQ(c.subnets_to_ignore[0].to_string(), "10.0.0.0/8");
   EXPECT_EQ(c.subnets_to_ignore[1].to_string(), "fd00::/8");
@@ -112,9 +114,10 @@ TEST(InitOptions, Netns) {
 }
 
 TEST(InitOptions, LinkerdChartArguments) {
-  const auto c = config_of({"--incoming-proxy-port", "4143", "--outgoing-proxy-port", "4140", "--proxy-uid", "2102",
-                            "--inbound-ports-to-ignore", "4190,4191,4567,4568", "--outbound-ports-to-ignore",
-                            "4567,4568", "--iptables-mode=nft", "--ipv6=false"});
+  const auto c =
+      config_of({"--incoming-proxy-port", "4143", "--outgoing-proxy-port", "4140", "--proxy-uid",
+                 "2102", "--inbound-ports-to-ignore", "4190,4191,4567,4568",
+                 "--outbound-ports-to-ignore", "4567,4568", "--iptables-mode=nft", "--ipv6=false"});
   EXPECT_EQ(c.inbound_ports_to_ignore.size(), 4u);
   EXPECT_EQ(c.outbound_ports_to_ignore.size(), 2u);
   EXPECT_FALSE(c.ipv6);
@@ -128,10 +131,13 @@ TEST(InitOptions, HelpAndVersion) {
 }
 
 TEST(InitOptions, BadValuesNameTheFlag) {
-  EXPECT_NE(error_of({"--incoming-proxy-port", "0"}).find("--incoming-proxy-port"), std::string::npos);
-  EXPECT_NE(error_of({"--incoming-proxy-port=65536"}).find("--incoming-proxy-port"), std::string::npos);
+  EXPECT_NE(error_of({"--incoming-proxy-port", "0"}).find("--incoming-proxy-port"),
+            std::string::npos);
+  EXPECT_NE(error_of({"--incoming-proxy-port=65536"}).find("--incoming-proxy-port"),
+            std::string::npos);
   EXPECT_NE(error_of({"-p", "x"}).find("-p (--incoming-proxy-port)"), std::string::npos);
-  EXPECT_NE(error_of({"--outgoing-proxy-port", "-1"}).find("--outgoing-proxy-port"), std::string::npos);
+  EXPECT_NE(error_of({"--outgoing-proxy-port", "-1"}).find("--outgoing-proxy-port"),
+            std::string::npos);
   EXPECT_NE(error_of({"--proxy-uid", "abc"}).find("--proxy-uid"), std::string::npos);
   EXPECT_NE(error_of({"--proxy-uid", "4294967295"}).find("--proxy-uid"), std::string::npos);
   EXPECT_NE(error_of({"-g", "-5"}).find("--proxy-gid"), std::string::npos);
@@ -146,16 +152,19 @@ TEST(InitOptions, BadListsNameTheFlagAndTheItem) {
   const auto ports_error = error_of({"--inbound-ports-to-ignore", "80,90000,443"});
   EXPECT_NE(ports_error.find("--inbound-ports-to-ignore"), std::string::npos);
   EXPECT_NE(ports_error.find("\"90000\""), std::string::npos);
-  EXPECT_NE(error_of({"--outbound-ports-to-ignore", "20-10"}).find("--outbound-ports-to-ignore"), std::string::npos);
+  EXPECT_NE(error_of({"--outbound-ports-to-ignore", "20-10"}).find("--outbound-ports-to-ignore"),
+            std::string::npos);
   const auto cidr_error = error_of({"--subnets-to-ignore", "10.0.0.0/8,10.0.0.0/33"});
   EXPECT_NE(cidr_error.find("--subnets-to-ignore"), std::string::npos);
   EXPECT_NE(cidr_error.find("\"10.0.0.0/33\""), std::string::npos);
 }
 
 TEST(InitOptions, MissingValuesUnknownFlagsAndStrayArguments) {
-  EXPECT_NE(error_of({"--incoming-proxy-port"}).find("--incoming-proxy-port needs a value"), std::string::npos);
+  EXPECT_NE(error_of({"--incoming-proxy-port"}).find("--incoming-proxy-port needs a value"),
+            std::string::npos);
   EXPECT_NE(error_of({"-o"}).find("needs a value"), std::string::npos);
-  EXPECT_NE(error_of({"--ports-to-redirect", "80"}).find("unknown flag --ports-to-redirect"), std::string::npos);
+  EXPECT_NE(error_of({"--ports-to-redirect", "80"}).find("unknown flag --ports-to-redirect"),
+            std::string::npos);
   EXPECT_NE(error_of({"-z"}).find("unknown flag -z"), std::string::npos);
   EXPECT_NE(error_of({"extra"}).find("unexpected argument \"extra\""), std::string::npos);
   EXPECT_NE(error_of({"--version=1"}).find("--version takes no value"), std::string::npos);

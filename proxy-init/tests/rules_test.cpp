@@ -19,7 +19,8 @@ InitConfig parsed(std::initializer_list<std::string_view> args) {
   return invocation ? invocation->config : InitConfig{};
 }
 
-[[nodiscard]] testing::AssertionResult matches_golden(const std::string& name, const std::string& actual) {
+[[nodiscard]] testing::AssertionResult matches_golden(const std::string& name,
+                                                      const std::string& actual) {
   const std::string path = std::string(WEFT_INIT_GOLDEN_DIR) + "/" + name;
   if (std::getenv("WEFT_UPDATE_GOLDEN") != nullptr) {
     std::ofstream(path, std::ios::binary) << actual;
@@ -30,12 +31,15 @@ InitConfig parsed(std::initializer_list<std::string_view> args) {
   std::stringstream expected;
   expected << in.rdbuf();
   if (expected.str() == actual) return testing::AssertionSuccess();
-  return testing::AssertionFailure() << path << " differs.\n--- expected\n" << expected.str() << "--- actual\n" << actual;
+  return testing::AssertionFailure() << path << " differs.\n--- expected\n"
+                                     << expected.str() << "--- actual\n"
+                                     << actual;
 }
 
 std::vector<core::PortRange> singles(std::uint16_t first, int count) {
   std::vector<core::PortRange> out;
-  for (int i = 0; i < count; ++i) out.push_back({static_cast<std::uint16_t>(first + i), static_cast<std::uint16_t>(first + i)});
+  for (int i = 0; i < count; ++i)
+    out.push_back({static_cast<std::uint16_t>(first + i), static_cast<std::uint16_t>(first + i)});
   return out;
 }
 
@@ -48,8 +52,11 @@ TEST(InitRules, DefaultIpv6) {
 }
 
 TEST(InitRules, IgnoredPortsWithRangesSplitAt15Slots) {
-  const auto config = parsed({"--inbound-ports-to-ignore", "4190,4191,25,587,3306,4444,5432,6379,9300,11211,8000-8010,9000-9010,12000-12010,13000-13010",
-                              "--outbound-ports-to-ignore", "443,6443,4567-4568,1-10,20,21,22,23,24,25,26,27,28,29,30"});
+  const auto config = parsed({"--inbound-ports-to-ignore",
+                              "4190,4191,25,587,3306,4444,5432,6379,9300,11211,8000-8010,9000-9010,"
+                              "12000-12010,13000-13010",
+                              "--outbound-ports-to-ignore",
+                              "443,6443,4567-4568,1-10,20,21,22,23,24,25,26,27,28,29,30"});
   EXPECT_TRUE(matches_golden("ignored_ports.rules", render_rules(config, Family::v4, {})));
 }
 
@@ -59,13 +66,15 @@ TEST(InitRules, ProxyGidAndCustomPorts) {
 }
 
 TEST(InitRules, SubnetsGoToTheirOwnFamilyBothWays) {
-  const auto config = parsed({"--subnets-to-ignore", "10.0.0.0/8,fd00::/8,192.168.1.0/24,2001:db8::/32,10.0.0.0/8"});
+  const auto config = parsed(
+      {"--subnets-to-ignore", "10.0.0.0/8,fd00::/8,192.168.1.0/24,2001:db8::/32,10.0.0.0/8"});
   EXPECT_TRUE(matches_golden("subnets_v4.rules", render_rules(config, Family::v4, {})));
   EXPECT_TRUE(matches_golden("subnets_v6.rules", render_rules(config, Family::v6, {})));
 }
 
 TEST(InitRules, JumpsAlreadyPresentAreNotAddedAgain) {
-  EXPECT_TRUE(matches_golden("jumps_present.rules", render_rules(InitConfig{}, Family::v4, installed_state())));
+  EXPECT_TRUE(matches_golden("jumps_present.rules",
+                             render_rules(InitConfig{}, Family::v4, installed_state())));
   ExistingState only_prerouting;
   only_prerouting.inbound_chain = true;
   only_prerouting.prerouting_jumps.emplace_back(kPreroutingJump);
@@ -84,7 +93,8 @@ TEST(InitRules, CleanupOfAPartialOrLinkerdInstall) {
   ExistingState state;
   state.inbound_chain = true;
   state.outbound_chain = true;
-  state.output_jumps.emplace_back(R"(OUTPUT -m comment --comment "proxy-init/install-proxy-init-output" -j PROXY_INIT_OUTPUT)");
+  state.output_jumps.emplace_back(
+      R"(OUTPUT -m comment --comment "proxy-init/install-proxy-init-output" -j PROXY_INIT_OUTPUT)");
   EXPECT_TRUE(matches_golden("cleanup_partial.rules", render_cleanup(state)));
 }
 
@@ -95,9 +105,11 @@ TEST(InitRules, NoOwnerRuleForUidZero) {
 }
 
 TEST(InitRules, EveryRuleHasAWeftInitComment) {
-  const auto config = parsed({"-g", "5", "--inbound-ports-to-ignore", "1-100", "--outbound-ports-to-ignore", "443",
-                              "--subnets-to-ignore", "10.0.0.0/8"});
-  std::istringstream lines(render_rules(config, Family::v4, {}) + render_cleanup(installed_state()));
+  const auto config =
+      parsed({"-g", "5", "--inbound-ports-to-ignore", "1-100", "--outbound-ports-to-ignore", "443",
+              "--subnets-to-ignore", "10.0.0.0/8"});
+  std::istringstream lines(render_rules(config, Family::v4, {}) +
+                           render_cleanup(installed_state()));
   for (std::string line; std::getline(lines, line);) {
     if (line.starts_with("-A ")) {
       EXPECT_NE(line.find(R"(-m comment --comment "weft-init/)"), std::string::npos) << line;
@@ -120,7 +132,9 @@ TEST(InitMultiport, SplitsAt15SlotsCountingRangesAsTwo) {
   EXPECT_EQ(sixteen[1].size(), 1u);
 
   std::vector<core::PortRange> ranges;
-  for (std::uint16_t i = 0; i < 7; ++i) ranges.push_back({static_cast<std::uint16_t>(100 + 10 * i), static_cast<std::uint16_t>(105 + 10 * i)});
+  for (std::uint16_t i = 0; i < 7; ++i)
+    ranges.push_back(
+        {static_cast<std::uint16_t>(100 + 10 * i), static_cast<std::uint16_t>(105 + 10 * i)});
   auto fifteen = ranges;
   fifteen.push_back({1, 1});
   EXPECT_EQ(split_multiport(fifteen).size(), 1u);  // 7 ranges (14 slots) + 1 port
@@ -136,7 +150,8 @@ TEST(InitAdminPorts, AlwaysIgnoredInboundWithoutDuplicates) {
   EXPECT_EQ(effective_inbound_ignores(InitConfig{}), (V{{4190, 4190}, {4191, 4191}}));
   EXPECT_EQ(effective_inbound_ignores(parsed({"--inbound-ports-to-ignore", "4191,80,80"})),
             (V{{4190, 4190}, {4191, 4191}, {80, 80}}));
-  EXPECT_EQ(effective_inbound_ignores(parsed({"--inbound-ports-to-ignore", "4000-4200"})), (V{{4000, 4200}}));
+  EXPECT_EQ(effective_inbound_ignores(parsed({"--inbound-ports-to-ignore", "4000-4200"})),
+            (V{{4000, 4200}}));
   EXPECT_EQ(effective_inbound_ignores(parsed({"--inbound-ports-to-ignore", "4190,4191,4567,4568"})),
             (V{{4190, 4190}, {4191, 4191}, {4567, 4567}, {4568, 4568}}));
 }

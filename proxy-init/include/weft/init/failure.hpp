@@ -3,7 +3,6 @@
 #pragma once
 
 #include <boost/system/result.hpp>
-
 #include <stdexcept>
 #include <string>
 #include <utility>
@@ -33,7 +32,8 @@ struct Failure {
 
 /// Lets boost::system::result<T, Failure>::value() throw; weft-init itself never calls value()
 /// on a failure, it checks first.
-[[noreturn]] inline void throw_exception_from_error(const Failure& f, const boost::source_location&) {
+[[noreturn]] inline void throw_exception_from_error(const Failure& f,
+                                                    const boost::source_location&) {
   throw std::runtime_error(f.message);
 }
 

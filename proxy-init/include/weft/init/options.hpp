@@ -2,15 +2,15 @@
 // value that the rule renderer (rules.hpp) and the runner (runner.hpp) work from. Called by main().
 #pragma once
 
-#include "weft/core/parse.hpp"
-#include "weft/init/failure.hpp"
-
 #include <cstdint>
 #include <optional>
 #include <span>
 #include <string>
 #include <string_view>
 #include <vector>
+
+#include "weft/core/parse.hpp"
+#include "weft/init/failure.hpp"
 
 namespace weft::init {
 
@@ -36,7 +36,8 @@ struct InitConfig {
   bool ipv6 = true;
   bool simulate = false;
   bool cleanup = false;
-  /// Network namespace to enter (e.g. /run/netns/NAME or /proc/PID/ns/net); empty means the current one.
+  /// Network namespace to enter (e.g. /run/netns/NAME or /proc/PID/ns/net); empty means the current
+  /// one.
   std::string netns;
 };
 

@@ -3,12 +3,12 @@
 // unit tests compare it with golden files. Nothing here does I/O.
 #pragma once
 
+#include <string>
+#include <vector>
+
 #include "weft/core/parse.hpp"
 #include "weft/init/options.hpp"
 #include "weft/init/state.hpp"
-
-#include <string>
-#include <vector>
 
 namespace weft::init {
 
@@ -23,7 +23,8 @@ inline constexpr int kMultiportSlots = 15;
 inline constexpr std::uint16_t kAlwaysIgnoredInboundPorts[] = {4190, 4191};
 
 /// Splits ports into groups that each fit one multiport match, keeping their order.
-std::vector<std::vector<core::PortRange>> split_multiport(const std::vector<core::PortRange>& ports);
+std::vector<std::vector<core::PortRange>> split_multiport(
+    const std::vector<core::PortRange>& ports);
 
 /// The inbound ports to ignore: 4190 and 4191 first unless already covered, then the configured
 /// ones, without repeats.

@@ -3,14 +3,14 @@
 // iptables-restore as child processes (fork/exec with pipes, never a shell). Called by main().
 #pragma once
 
-#include "weft/init/failure.hpp"
-#include "weft/init/options.hpp"
-#include "weft/init/rules.hpp"
-
 #include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
+
+#include "weft/init/failure.hpp"
+#include "weft/init/options.hpp"
+#include "weft/init/rules.hpp"
 
 namespace weft::init {
 
@@ -24,6 +24,7 @@ Binaries binaries_for(IptablesMode mode, Family family);
 
 /// Resolved paths of a family's binaries.
 struct Programs {
+  Family family = Family::v4;
   std::string save;
   std::string restore;
 };
