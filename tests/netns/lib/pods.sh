@@ -33,7 +33,10 @@ declare -A _POD_NS=() _POD_IP=() _POD_ADMIN=() _POD_PROXY_PID=()
 
 # ---- messages and outcomes -------------------------------------------------------------------
 
-pods_log() { echo "[pods +$((SECONDS - _PODS_START))s] $*" >&2; }
+# Progress lines on stderr; WEFT_PODS_QUIET=1 silences them (failures are always printed).
+pods_log() {
+  [[ ${WEFT_PODS_QUIET:-0} == 1 ]] || echo "[pods +$((SECONDS - _PODS_START))s] $*" >&2
+}
 
 # Fails the test: prints the reason and exits 1 (the EXIT trap cleans up).
 pods_fail() {
