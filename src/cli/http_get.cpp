@@ -7,7 +7,6 @@
 #include <boost/asio/connect.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
-#include <boost/asio/read.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/asio/write.hpp>
 #include <boost/system/errc.hpp>
@@ -67,6 +66,22 @@ result<std::string> decode_chunked(std::string_view body) {
   }
 }
 
+/// True once `raw` holds a whole response: headers plus Content-Length bytes, or a chunked body
+/// up to its last chunk. Without either, only EOF ends the body.
+bool response_complete(std::string_view raw) {
+  const auto head_end = raw.find("\r\n\r\n");
+  if (head_end == std::string_view::npos) return false;
+  const auto headers = raw.substr(0, head_end + 2);
+  const auto body = raw.substr(head_end + 4);
+  if (lower(header(headers, "transfer-encoding")).find("chunked") != std::string::npos) {
+    return decode_chunked(body).has_value();
+  }
+  const auto length_text = header(headers, "content-length");
+  if (length_text.empty()) return false;
+  const auto length = core::parse_uint(length_text, 0, kMaxResponse);
+  return !length || body.size() >= *length;  // a bad length is reported by the parser
+}
+
 asio::awaitable<void> exchange(tcp::resolver& resolver, tcp::socket& socket, const AdminAddr& addr,
                                std::string request, std::string& raw, error_code& result) {
   auto [resolve_ec, endpoints] =
@@ -85,9 +100,18 @@ asio::awaitable<void> exchange(tcp::resolver& resolver, tcp::socket& socket, con
     result = write_ec;
     co_return;
   }
-  auto [read_ec, read] =
-      co_await asio::async_read(socket, asio::dynamic_buffer(raw, kMaxResponse), asio::as_tuple(asio::use_awaitable));
-  if (read_ec && read_ec != asio::error::eof) result = read_ec;
+  // Read until the response is complete, not only until EOF: a server may keep the connection
+  // open despite "Connection: close".
+  auto buffer = asio::dynamic_buffer(raw, kMaxResponse);
+  while (!response_complete(raw)) {
+    auto [read_ec, read] = co_await socket.async_read_some(buffer.prepare(16 * 1024), asio::as_tuple(asio::use_awaitable));
+    buffer.commit(read);
+    if (read_ec == asio::error::eof) co_return;
+    if (read_ec) {
+      result = read_ec;
+      co_return;
+    }
+  }
 }
 
 }  // namespace
