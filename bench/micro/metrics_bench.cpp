@@ -1,9 +1,10 @@
 // Micro benchmarks of the metrics hot paths: counting bytes on an open connection, opening and
 // closing a connection on an existing series, and rendering a registry for a scrape.
-#include "weft/metrics/tcp.hpp"
-
 #include <benchmark/benchmark.h>
+
 #include <boost/asio/error.hpp>
+
+#include "weft/metrics/tcp.hpp"
 
 namespace {
 

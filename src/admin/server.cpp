@@ -2,10 +2,9 @@
 // reads bounded request heads under an idle timeout and answers through handle_request.
 #include "weft/admin/server.hpp"
 
-#include "weft/admin/http.hpp"
-#include "weft/admin/routes.hpp"
-#include "weft/core/error.hpp"
+#include <spdlog/spdlog.h>
 
+#include <array>
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/dispatch.hpp>
@@ -13,14 +12,15 @@
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/asio/write.hpp>
-#include <spdlog/spdlog.h>
-
-#include <array>
 #include <cstring>
 #include <set>
 #include <string>
 #include <system_error>
 #include <vector>
+
+#include "weft/admin/http.hpp"
+#include "weft/admin/routes.hpp"
+#include "weft/core/error.hpp"
 
 namespace weft::admin {
 
@@ -62,8 +62,8 @@ asio::awaitable<void> drain(tcp::socket& sock) {
   std::array<char, 4096> scratch;
   std::size_t total = 0;
   while (total < 1024 * 1024) {
-    auto [ec, n] = co_await sock.async_read_some(asio::buffer(scratch),
-                                                 asio::as_tuple(asio::use_awaitable));
+    auto [ec, n] =
+        co_await sock.async_read_some(asio::buffer(scratch), asio::as_tuple(asio::use_awaitable));
     if (ec) co_return;
     total += n;
   }
@@ -84,9 +84,8 @@ asio::awaitable<error_code> send(tcp::socket& sock, const Response& r, Connectio
   const std::string head = serialize_head(r, connection);
   const std::array<asio::const_buffer, 2> bufs{
       asio::buffer(head), with_body ? asio::buffer(r.body) : asio::const_buffer()};
-  auto [ec, n] =
-      co_await with_timeout(asio::async_write(sock, bufs, asio::as_tuple(asio::use_awaitable)),
-                            timeout);
+  auto [ec, n] = co_await with_timeout(
+      asio::async_write(sock, bufs, asio::as_tuple(asio::use_awaitable)), timeout);
   co_return ec;
 }
 

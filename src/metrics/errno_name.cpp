@@ -1,11 +1,11 @@
 #include "weft/metrics/errno_name.hpp"
 
-#include "weft/core/error.hpp"
+#include <string.h>  // strerrorname_np (glibc >= 2.32)
 
 #include <boost/asio/error.hpp>
-
 #include <cstring>
-#include <string.h>  // strerrorname_np (glibc >= 2.32)
+
+#include "weft/core/error.hpp"
 
 namespace weft::metrics {
 namespace {

@@ -1,18 +1,17 @@
 #include "weft/metrics/process.hpp"
 
-#include "weft/build_info.hpp"
-
-#include <boost/system/errc.hpp>
-
 #include <dirent.h>
 #include <sys/resource.h>
 #include <unistd.h>
 
 #include <array>
+#include <boost/system/errc.hpp>
 #include <charconv>
 #include <fstream>
 #include <iterator>
 #include <string>
+
+#include "weft/build_info.hpp"
 
 namespace weft::metrics {
 namespace {
@@ -137,10 +136,10 @@ void write_process_metrics(TextWriter& w, const ProcessStats& s) {
 
 void write_build_info(TextWriter& w) {
   const std::array<Label, 5> labels{{{"version", build_info::version},
-                                      {"git_sha", build_info::git_sha},
-                                      {"profile", build_info::profile},
-                                      {"vendor", build_info::vendor},
-                                      {"date", build_info::date}}};
+                                     {"git_sha", build_info::git_sha},
+                                     {"profile", build_info::profile},
+                                     {"vendor", build_info::vendor},
+                                     {"date", build_info::date}}};
   w.family("proxy_build_info", "Proxy build info.", MetricType::gauge);
   w.sample("proxy_build_info", labels, std::uint64_t{1});
 }

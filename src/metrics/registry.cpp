@@ -1,12 +1,12 @@
 // Registry::render: sums every shard's tcp series per label set and writes all families.
-#include "weft/metrics/process.hpp"
-#include "weft/metrics/tcp.hpp"
-#include "weft/metrics/text_writer.hpp"
-
 #include <algorithm>
 #include <array>
 #include <string>
 #include <vector>
+
+#include "weft/metrics/process.hpp"
+#include "weft/metrics/tcp.hpp"
+#include "weft/metrics/text_writer.hpp"
 
 namespace weft::metrics {
 namespace {
@@ -111,7 +111,8 @@ void Registry::render_tcp(std::string& out) const {
     for (const auto& entry : totals) fn(*label_sets[i++], entry.second);
   };
   w.family("tcp_open_total", "Total count of opened connections", MetricType::counter);
-  each([&](TcpLabelSet& ls, const TcpTotals& t) { w.sample("tcp_open_total", ls.base(), t.opens); });
+  each(
+      [&](TcpLabelSet& ls, const TcpTotals& t) { w.sample("tcp_open_total", ls.base(), t.opens); });
   w.family("tcp_close_total", "Total count of closed connections", MetricType::counter);
   each([&](TcpLabelSet& ls, const TcpTotals& t) { write_closes(w, ls, t); });
   w.family("tcp_open_connections", "Number of currently-open connections", MetricType::gauge);

@@ -1,16 +1,7 @@
 // The admin server driven by real clients: curl for the endpoints and keep-alive, promtool on the
 // scraped exposition, and raw sockets for malformed, oversized and idle connections.
-#include "weft/admin/server.hpp"
-#include "weft/metrics/tcp.hpp"
-
-#include <boost/asio/error.hpp>
-#include <boost/asio/io_context.hpp>
-#include <boost/asio/ip/tcp.hpp>
-#include <boost/asio/read.hpp>
-#include <boost/asio/write.hpp>
-#include <gtest/gtest.h>
-
 #include <fcntl.h>
+#include <gtest/gtest.h>
 #include <poll.h>
 #include <signal.h>
 #include <spawn.h>
@@ -19,6 +10,11 @@
 #include <unistd.h>
 
 #include <array>
+#include <boost/asio/error.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/read.hpp>
+#include <boost/asio/write.hpp>
 #include <chrono>
 #include <cstdlib>
 #include <cstring>
@@ -27,6 +23,9 @@
 #include <system_error>
 #include <thread>
 #include <vector>
+
+#include "weft/admin/server.hpp"
+#include "weft/metrics/tcp.hpp"
 
 extern char** environ;
 
@@ -129,12 +128,12 @@ bool ci() {
   return v != nullptr && std::string(v) == "true";
 }
 
-#define REQUIRE_TOOL(path)                                                       \
-  do {                                                                           \
-    if (!have(path)) {                                                           \
-      if (ci()) FAIL() << path << " is missing and CI=true";                     \
-      GTEST_SKIP() << path << " is not installed";                               \
-    }                                                                            \
+#define REQUIRE_TOOL(path)                                   \
+  do {                                                       \
+    if (!have(path)) {                                       \
+      if (ci()) FAIL() << path << " is missing and CI=true"; \
+      GTEST_SKIP() << path << " is not installed";           \
+    }                                                        \
   } while (0)
 
 struct CurlResult {
@@ -146,8 +145,8 @@ struct CurlResult {
 
 // One curl invocation; `extra` go before the URL.
 CurlResult curl(const std::string& url, std::vector<std::string> extra = {}) {
-  std::vector<std::string> argv{"/usr/bin/curl", "-sS", "--max-time", "10", "-w",
-                                "\n@@%{http_code} %{content_type}"};
+  std::vector<std::string> argv{
+      "/usr/bin/curl", "-sS", "--max-time", "10", "-w", "\n@@%{http_code} %{content_type}"};
   argv.insert(argv.end(), extra.begin(), extra.end());
   argv.push_back(url);
   const ProcessResult p = run_process(argv, "", 20s);
@@ -196,8 +195,8 @@ std::string read_to_close(tcp::socket& s, bool& eof) {
 class AdminServerTest : public ::testing::Test {
  protected:
   void start(ServerOptions options = {}) {
-    server_ = std::make_unique<Server>(ioc_, tcp::endpoint(make_address("127.0.0.1"), 0),
-                                       registry_, ready_, options);
+    server_ = std::make_unique<Server>(ioc_, tcp::endpoint(make_address("127.0.0.1"), 0), registry_,
+                                       ready_, options);
     server_->start();
     done_ = std::async(std::launch::async, [this] { ioc_.run(); });
     base_ = "http://127.0.0.1:" + std::to_string(server_->local_endpoint().port());
@@ -265,9 +264,9 @@ TEST_F(AdminServerTest, MetricsScrapePassesPromtool) {
   const tcp::endpoint app(make_address("10.1.0.7"), 8080);
   auto a = registry_.shard(0).open_tcp({Direction::inbound, Peer::src, app, "no_tls_from_remote"});
   auto b = registry_.shard(1).open_tcp({Direction::inbound, Peer::src, app, "no_tls_from_remote"});
-  auto c = registry_.shard(1).open_tcp(
-      {Direction::outbound, Peer::dst, tcp::endpoint(make_address("fd00::2"), 443),
-       "not_provided_by_service_discovery"});
+  auto c = registry_.shard(1).open_tcp({Direction::outbound, Peer::dst,
+                                        tcp::endpoint(make_address("fd00::2"), 443),
+                                        "not_provided_by_service_discovery"});
   a.add_read(100);
   b.add_read(23);
   c.add_write(9);
@@ -287,10 +286,10 @@ TEST_F(AdminServerTest, MetricsScrapePassesPromtool) {
             std::string::npos)
       << r.body;
   EXPECT_NE(r.body.find("target_addr=\"[fd00::2]:443\""), std::string::npos) << r.body;
-  for (const char* family : {"process_cpu_seconds_total ", "process_resident_memory_bytes ",
-                             "process_open_fds ", "process_max_fds ", "process_threads ",
-                             "process_start_time_seconds ", "process_virtual_memory_bytes ",
-                             "proxy_build_info{version="}) {
+  for (const char* family :
+       {"process_cpu_seconds_total ", "process_resident_memory_bytes ", "process_open_fds ",
+        "process_max_fds ", "process_threads ", "process_start_time_seconds ",
+        "process_virtual_memory_bytes ", "proxy_build_info{version="}) {
     EXPECT_NE(r.body.find(std::string("\n") + family), std::string::npos) << family;
   }
 
@@ -314,8 +313,7 @@ TEST_F(AdminServerTest, CurlReusesTheConnection) {
   start();
   const CurlResult r = curl(url("/ready"), {"-v", url("/live"), url("/metrics")});
   EXPECT_EQ(r.status, 503) << r.stderr_text;  // the last URL's status
-  EXPECT_NE(r.stderr_text.find("Re-using existing connection"), std::string::npos)
-      << r.stderr_text;
+  EXPECT_NE(r.stderr_text.find("Re-using existing connection"), std::string::npos) << r.stderr_text;
   EXPECT_NE(r.body.find("live\n"), std::string::npos);
   EXPECT_NE(r.body.find("# TYPE tcp_open_total counter"), std::string::npos);
 }

@@ -3,15 +3,14 @@
 // loaded; the app constructs it at startup and stops it at shutdown.
 #pragma once
 
-#include "weft/metrics/tcp.hpp"
-
+#include <atomic>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
-
-#include <atomic>
 #include <chrono>
 #include <cstddef>
 #include <memory>
+
+#include "weft/metrics/tcp.hpp"
 
 namespace weft::admin {
 

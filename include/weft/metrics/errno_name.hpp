@@ -3,9 +3,8 @@
 // fixed counter slot so that closing a connection stays lock-free.
 #pragma once
 
-#include <boost/system/error_code.hpp>
-
 #include <array>
+#include <boost/system/error_code.hpp>
 #include <cerrno>
 #include <cstddef>
 #include <optional>
@@ -29,9 +28,9 @@ inline std::string_view errno_name(const boost::system::error_code& ec) noexcept
 
 /// Errnos with their own lock-free counter slot in every tcp series. Slot 0 is the clean close;
 /// slot i+1 is kCommonCloseErrnos[i]. Others go through a rare, mutex-guarded path.
-inline constexpr std::array<int, 9> kCommonCloseErrnos{
-    ECONNRESET, ECONNREFUSED, ETIMEDOUT, EPIPE, ECONNABORTED,
-    EHOSTUNREACH, ENETUNREACH, ECANCELED, EIO};
+inline constexpr std::array<int, 9> kCommonCloseErrnos{ECONNRESET,  ECONNREFUSED, ETIMEDOUT,
+                                                       EPIPE,       ECONNABORTED, EHOSTUNREACH,
+                                                       ENETUNREACH, ECANCELED,    EIO};
 inline constexpr std::size_t kCloseSlots = 1 + kCommonCloseErrnos.size();
 
 /// The slot for `err`, or nullopt when it takes the rare path.

@@ -3,11 +3,11 @@
 // them to every /metrics render; parsing is split from reading so unit tests use fixed text.
 #pragma once
 
-#include "weft/core/result.hpp"
-#include "weft/metrics/text_writer.hpp"
-
 #include <cstdint>
 #include <string_view>
+
+#include "weft/core/result.hpp"
+#include "weft/metrics/text_writer.hpp"
 
 namespace weft::metrics {
 

@@ -4,14 +4,10 @@
 // locks; the admin thread calls Registry::render(), which sums the shards.
 #pragma once
 
-#include "weft/metrics/errno_name.hpp"
-#include "weft/metrics/labels.hpp"
-
-#include <boost/asio/ip/tcp.hpp>
-#include <boost/system/error_code.hpp>
-
 #include <array>
 #include <atomic>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/system/error_code.hpp>
 #include <cstddef>
 #include <cstdint>
 #include <map>
@@ -20,6 +16,9 @@
 #include <string>
 #include <string_view>
 #include <vector>
+
+#include "weft/metrics/errno_name.hpp"
+#include "weft/metrics/labels.hpp"
 
 namespace weft::metrics {
 

@@ -1,9 +1,9 @@
 // Unit tests for the admin server's HTTP head parser and routes (weft::admin). They live here,
 // beside the metrics tests, until tests/unit/admin/ exists.
+#include <gtest/gtest.h>
+
 #include "weft/admin/http.hpp"
 #include "weft/admin/routes.hpp"
-
-#include <gtest/gtest.h>
 
 namespace weft::admin {
 namespace {
@@ -25,19 +25,21 @@ TEST(AdminHttp, ParsesAGetWithHeaders) {
 TEST(AdminHttp, NeedsMoreUntilTheEmptyLine) {
   const std::string head = "GET /live HTTP/1.1\r\nHost: x\r\n\r\n";
   for (std::size_t n = 0; n < head.size(); ++n) {
-    EXPECT_EQ(parse_request_head(std::string_view(head).substr(0, n)).status, ParseStatus::need_more)
+    EXPECT_EQ(parse_request_head(std::string_view(head).substr(0, n)).status,
+              ParseStatus::need_more)
         << n;
   }
   EXPECT_EQ(parse_request_head(head).status, ParseStatus::complete);
 }
 
 TEST(AdminHttp, ConnectionSemantics) {
-  EXPECT_FALSE(parse_request_head("GET / HTTP/1.1\r\nConnection: Close\r\n\r\n").request.keep_alive);
+  EXPECT_FALSE(
+      parse_request_head("GET / HTTP/1.1\r\nConnection: Close\r\n\r\n").request.keep_alive);
   EXPECT_FALSE(parse_request_head("GET / HTTP/1.0\r\n\r\n").request.keep_alive);
   EXPECT_TRUE(
       parse_request_head("GET / HTTP/1.0\r\nConnection: keep-alive\r\n\r\n").request.keep_alive);
-  EXPECT_FALSE(parse_request_head("GET / HTTP/1.1\r\nconnection: te, close\r\n\r\n")
-                   .request.keep_alive);
+  EXPECT_FALSE(
+      parse_request_head("GET / HTTP/1.1\r\nconnection: te, close\r\n\r\n").request.keep_alive);
 }
 
 TEST(AdminHttp, BodyFraming) {
@@ -61,12 +63,12 @@ TEST(AdminHttp, AcceptsBareLfLeadingEmptyLinesAndAbsoluteForm) {
 }
 
 TEST(AdminHttp, RejectsMalformedHeads) {
-  for (const char* bad : {"GET /\r\n\r\n", "GET / HTTP/2.0\r\n\r\n", "PRI * HTTP/2.0\r\n\r\n",
-                          "G(T / HTTP/1.1\r\n\r\n", "GET noslash HTTP/1.1\r\n\r\n",
-                          "GET / HTTP/1.1\r\nNo colon here\r\n\r\n",
-                          "GET / HTTP/1.1\r\nHost : x\r\n\r\n",
-                          "GET / HTTP/1.1\r\nA: b\r\n folded\r\n\r\n",
-                          "GET / HTTP/1.1\r\nA: b\x01\r\n\r\n", "\x16\x03\x01\x02\x05\n\n"}) {
+  for (const char* bad :
+       {"GET /\r\n\r\n", "GET / HTTP/2.0\r\n\r\n", "PRI * HTTP/2.0\r\n\r\n",
+        "G(T / HTTP/1.1\r\n\r\n", "GET noslash HTTP/1.1\r\n\r\n",
+        "GET / HTTP/1.1\r\nNo colon here\r\n\r\n", "GET / HTTP/1.1\r\nHost : x\r\n\r\n",
+        "GET / HTTP/1.1\r\nA: b\r\n folded\r\n\r\n", "GET / HTTP/1.1\r\nA: b\x01\r\n\r\n",
+        "\x16\x03\x01\x02\x05\n\n"}) {
     EXPECT_EQ(parse_request_head(bad).status, ParseStatus::malformed) << bad;
   }
 }

@@ -1,18 +1,16 @@
 // Checks the whole rendered exposition with the real `promtool check metrics`.
-#include "weft/metrics/tcp.hpp"
-
 #include <gtest/gtest.h>
-
-#include <boost/asio/error.hpp>
-
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include <array>
+#include <boost/asio/error.hpp>
 #include <cstdio>
 #include <cstdlib>
 #include <fstream>
 #include <string>
+
+#include "weft/metrics/tcp.hpp"
 
 namespace weft::metrics {
 namespace {
@@ -44,12 +42,12 @@ bool ci() {
   return ::testing::AssertionSuccess();
 }
 
-#define REQUIRE_PROMTOOL()                                                            \
-  do {                                                                                \
-    if (::access("/usr/bin/promtool", X_OK) != 0) {                                   \
+#define REQUIRE_PROMTOOL()                                                               \
+  do {                                                                                   \
+    if (::access("/usr/bin/promtool", X_OK) != 0) {                                      \
       if (ci()) FAIL() << "promtool is missing (Debian package prometheus) and CI=true"; \
-      GTEST_SKIP() << "promtool not installed (Debian package prometheus)";           \
-    }                                                                                 \
+      GTEST_SKIP() << "promtool not installed (Debian package prometheus)";              \
+    }                                                                                    \
   } while (0)
 
 // The harness itself: promtool must reject a broken exposition, else the checks prove nothing.
@@ -68,10 +66,11 @@ TEST(Promtool, AcceptsTheRenderedExposition) {
   Registry r(2);
   using boost::asio::ip::make_address;
   using boost::asio::ip::tcp;
-  auto a = r.shard(0).open_tcp({Direction::inbound, Peer::src, tcp::endpoint(make_address("10.0.0.1"), 80),
-                                "no_tls_from_remote"});
-  auto b = r.shard(1).open_tcp({Direction::outbound, Peer::dst,
-                                tcp::endpoint(make_address("fd00::1"), 8080), "weird \"reason\"\n"});
+  auto a = r.shard(0).open_tcp({Direction::inbound, Peer::src,
+                                tcp::endpoint(make_address("10.0.0.1"), 80), "no_tls_from_remote"});
+  auto b =
+      r.shard(1).open_tcp({Direction::outbound, Peer::dst,
+                           tcp::endpoint(make_address("fd00::1"), 8080), "weird \"reason\"\n"});
   a.add_read(10);
   b.add_write(20);
   a.close(boost::asio::error::connection_reset);

@@ -1,13 +1,13 @@
 // Unit tests for the tcp_* families: rendering, sums over shards, handle semantics, errno names.
-#include "weft/core/error.hpp"
-#include "weft/metrics/errno_name.hpp"
-#include "weft/metrics/tcp.hpp"
-
-#include <boost/asio/error.hpp>
 #include <gtest/gtest.h>
 
 #include <atomic>
+#include <boost/asio/error.hpp>
 #include <thread>
+
+#include "weft/core/error.hpp"
+#include "weft/metrics/errno_name.hpp"
+#include "weft/metrics/tcp.hpp"
 
 namespace weft::metrics {
 namespace {
@@ -63,19 +63,28 @@ TEST(TcpMetrics, RendersEveryFamilyWithLinkerdLabels) {
   const std::string expected =
       "# HELP tcp_open_total Total count of opened connections\n"
       "# TYPE tcp_open_total counter\n"
-      "tcp_open_total" + L + " 2\n"
+      "tcp_open_total" +
+      L +
+      " 2\n"
       "# HELP tcp_close_total Total count of closed connections\n"
       "# TYPE tcp_close_total counter\n"
-      "tcp_close_total" + E + "\"ECONNRESET\"} 1\n"
+      "tcp_close_total" +
+      E +
+      "\"ECONNRESET\"} 1\n"
       "# HELP tcp_open_connections Number of currently-open connections\n"
       "# TYPE tcp_open_connections gauge\n"
-      "tcp_open_connections" + L + " 1\n"
+      "tcp_open_connections" +
+      L +
+      " 1\n"
       "# HELP tcp_read_bytes_total Total count of bytes read from peers\n"
       "# TYPE tcp_read_bytes_total counter\n"
-      "tcp_read_bytes_total" + L + " 105\n"
+      "tcp_read_bytes_total" +
+      L +
+      " 105\n"
       "# HELP tcp_write_bytes_total Total count of bytes written to peers\n"
       "# TYPE tcp_write_bytes_total counter\n"
-      "tcp_write_bytes_total" + L + " 7\n";
+      "tcp_write_bytes_total" +
+      L + " 7\n";
   EXPECT_EQ(render_tcp(r), expected);
 }
 
@@ -85,18 +94,18 @@ TEST(TcpMetrics, Ipv6TargetIsBracketedInTargetAddrOnly) {
                                          tcp::endpoint(make_address("fd00::1"), 8080),
                                          "not_provided_by_service_discovery"});
   const std::string out = render_tcp(r);
-  EXPECT_NE(out.find(R"(tcp_open_total{direction="outbound",peer="dst",target_addr="[fd00::1]:8080",)"
-                     R"(target_ip="fd00::1",target_port="8080",tls="no_identity",)"
-                     R"(no_tls_reason="not_provided_by_service_discovery"} 1)"),
-            std::string::npos)
+  EXPECT_NE(
+      out.find(R"(tcp_open_total{direction="outbound",peer="dst",target_addr="[fd00::1]:8080",)"
+               R"(target_ip="fd00::1",target_port="8080",tls="no_identity",)"
+               R"(no_tls_reason="not_provided_by_service_discovery"} 1)"),
+      std::string::npos)
       << out;
 }
 
 TEST(TcpMetrics, LabelValuesAreEscaped) {
   Registry r(1);
-  auto h = r.shard(0).open_tcp(TcpTarget{Direction::inbound, Peer::src,
-                                         tcp::endpoint(make_address("127.0.0.1"), 1),
-                                         "a\\b\"c\nd"});
+  auto h = r.shard(0).open_tcp(TcpTarget{
+      Direction::inbound, Peer::src, tcp::endpoint(make_address("127.0.0.1"), 1), "a\\b\"c\nd"});
   const std::string out = render_tcp(r);
   EXPECT_NE(out.find(R"(no_tls_reason="a\\b\"c\nd"} 1)"), std::string::npos) << out;
 }
@@ -133,17 +142,19 @@ TEST(TcpMetrics, SumsEachLabelSetOverShards) {
 
 TEST(TcpMetrics, SeriesAreSortedByDirectionPeerAddressPort) {
   Registry r(1);
-  auto h1 = r.shard(0).open_tcp({Direction::outbound, Peer::dst,
-                                 tcp::endpoint(make_address("10.0.0.1"), 1), "x"});
-  auto h2 = r.shard(0).open_tcp({Direction::inbound, Peer::dst,
-                                 tcp::endpoint(make_address("10.0.0.9"), 9), "x"});
-  auto h3 = r.shard(0).open_tcp({Direction::inbound, Peer::src,
-                                 tcp::endpoint(make_address("10.0.0.9"), 10), "x"});
-  auto h4 = r.shard(0).open_tcp({Direction::inbound, Peer::src,
-                                 tcp::endpoint(make_address("10.0.0.9"), 9), "x"});
+  auto h1 = r.shard(0).open_tcp(
+      {Direction::outbound, Peer::dst, tcp::endpoint(make_address("10.0.0.1"), 1), "x"});
+  auto h2 = r.shard(0).open_tcp(
+      {Direction::inbound, Peer::dst, tcp::endpoint(make_address("10.0.0.9"), 9), "x"});
+  auto h3 = r.shard(0).open_tcp(
+      {Direction::inbound, Peer::src, tcp::endpoint(make_address("10.0.0.9"), 10), "x"});
+  auto h4 = r.shard(0).open_tcp(
+      {Direction::inbound, Peer::src, tcp::endpoint(make_address("10.0.0.9"), 9), "x"});
   const std::string out = render_tcp(r);
-  const auto p4 = out.find("tcp_open_total{direction=\"inbound\",peer=\"src\",target_addr=\"10.0.0.9:9\"");
-  const auto p3 = out.find("tcp_open_total{direction=\"inbound\",peer=\"src\",target_addr=\"10.0.0.9:10\"");
+  const auto p4 =
+      out.find("tcp_open_total{direction=\"inbound\",peer=\"src\",target_addr=\"10.0.0.9:9\"");
+  const auto p3 =
+      out.find("tcp_open_total{direction=\"inbound\",peer=\"src\",target_addr=\"10.0.0.9:10\"");
   const auto p2 = out.find("tcp_open_total{direction=\"inbound\",peer=\"dst\"");
   const auto p1 = out.find("tcp_open_total{direction=\"outbound\"");
   ASSERT_NE(p1, std::string::npos);
@@ -159,23 +170,27 @@ TEST(TcpMetrics, CloseIsIdempotentAndDestructorClosesCleanly) {
     EXPECT_TRUE(h.is_open());
     h.close(make_error_code(weft::errc::idle_timeout));
     EXPECT_FALSE(h.is_open());
-    h.close(asio::error::connection_reset);  // ignored
-    h.add_read(99);                           // ignored after close
-  }  // destructor: no second close
+    h.close(asio::error::connection_reset);                       // ignored
+    h.add_read(99);                                               // ignored after close
+  }                                                               // destructor: no second close
   { auto h = r.shard(0).open_tcp(inbound_src("10.0.0.1", 80)); }  // clean close
   const std::string out = render_tcp(r);
   EXPECT_NE(out.find("errno=\"ETIMEDOUT\"} 1\n"), std::string::npos) << out;
   EXPECT_NE(out.find("errno=\"\"} 1\n"), std::string::npos) << out;
   EXPECT_EQ(out.find("ECONNRESET"), std::string::npos) << out;
-  EXPECT_NE(out.find("tcp_open_connections{direction=\"inbound\",peer=\"src\",target_addr=\"10.0.0.1:80\","
-                     "target_ip=\"10.0.0.1\",target_port=\"80\",tls=\"no_identity\","
-                     "no_tls_reason=\"no_tls_from_remote\"} 0\n"),
-            std::string::npos)
+  EXPECT_NE(
+      out.find(
+          "tcp_open_connections{direction=\"inbound\",peer=\"src\",target_addr=\"10.0.0.1:80\","
+          "target_ip=\"10.0.0.1\",target_port=\"80\",tls=\"no_identity\","
+          "no_tls_reason=\"no_tls_from_remote\"} 0\n"),
+      std::string::npos)
       << out;
-  EXPECT_NE(out.find("tcp_read_bytes_total{direction=\"inbound\",peer=\"src\",target_addr=\"10.0.0.1:80\","
-                     "target_ip=\"10.0.0.1\",target_port=\"80\",tls=\"no_identity\","
-                     "no_tls_reason=\"no_tls_from_remote\"} 0\n"),
-            std::string::npos)
+  EXPECT_NE(
+      out.find(
+          "tcp_read_bytes_total{direction=\"inbound\",peer=\"src\",target_addr=\"10.0.0.1:80\","
+          "target_ip=\"10.0.0.1\",target_port=\"80\",tls=\"no_identity\","
+          "no_tls_reason=\"no_tls_from_remote\"} 0\n"),
+      std::string::npos)
       << out;
 }
 
@@ -195,18 +210,20 @@ TEST(TcpMetrics, MovedFromHandleIsEmptyAndMoveAssignClosesTheOld) {
   empty.add_write(1);
   empty.close(asio::error::connection_reset);
   const std::string out = render_tcp(r);
-  EXPECT_NE(out.find("target_addr=\"10.0.0.1:1\",target_ip=\"10.0.0.1\",target_port=\"1\","
-                     "tls=\"no_identity\",no_tls_reason=\"no_tls_from_remote\",errno=\"EPIPE\"} 1\n"),
-            std::string::npos)
+  EXPECT_NE(
+      out.find("target_addr=\"10.0.0.1:1\",target_ip=\"10.0.0.1\",target_port=\"1\","
+               "tls=\"no_identity\",no_tls_reason=\"no_tls_from_remote\",errno=\"EPIPE\"} 1\n"),
+      std::string::npos)
       << out;
   EXPECT_NE(out.find("target_addr=\"10.0.0.2:2\",target_ip=\"10.0.0.2\",target_port=\"2\","
                      "tls=\"no_identity\",no_tls_reason=\"no_tls_from_remote\",errno=\"\"} 1\n"),
             std::string::npos)
       << out;
-  EXPECT_NE(out.find("tcp_read_bytes_total{direction=\"inbound\",peer=\"src\",target_addr=\"10.0.0.1:1\","
-                     "target_ip=\"10.0.0.1\",target_port=\"1\",tls=\"no_identity\","
-                     "no_tls_reason=\"no_tls_from_remote\"} 3\n"),
-            std::string::npos)
+  EXPECT_NE(
+      out.find("tcp_read_bytes_total{direction=\"inbound\",peer=\"src\",target_addr=\"10.0.0.1:1\","
+               "target_ip=\"10.0.0.1\",target_port=\"1\",tls=\"no_identity\","
+               "no_tls_reason=\"no_tls_from_remote\"} 3\n"),
+      std::string::npos)
       << out;
   EXPECT_EQ(out.find("ECONNRESET"), std::string::npos) << out;
 }
@@ -227,10 +244,12 @@ TEST(TcpMetrics, RareErrnoTakesTheLockedPathAndIsSortedByName) {
   ASSERT_NE(down, std::string::npos) << out;
   EXPECT_LT(refused, reset);
   EXPECT_LT(reset, down);
-  EXPECT_NE(out.find("tcp_open_connections{direction=\"inbound\",peer=\"src\",target_addr=\"10.0.0.1:80\","
-                     "target_ip=\"10.0.0.1\",target_port=\"80\",tls=\"no_identity\","
-                     "no_tls_reason=\"no_tls_from_remote\"} 0\n"),
-            std::string::npos)
+  EXPECT_NE(
+      out.find(
+          "tcp_open_connections{direction=\"inbound\",peer=\"src\",target_addr=\"10.0.0.1:80\","
+          "target_ip=\"10.0.0.1\",target_port=\"80\",tls=\"no_identity\","
+          "no_tls_reason=\"no_tls_from_remote\"} 0\n"),
+      std::string::npos)
       << out;
 }
 
@@ -286,8 +305,10 @@ TEST(TcpMetrics, RenderWhileAWorkerCounts) {
   }
   worker.join();
   const std::string out = render_tcp(r);
-  EXPECT_NE(out.find("target_port=\"0\",tls=\"no_identity\",no_tls_reason=\"no_tls_from_remote\"} 5000\n"),
-            std::string::npos)
+  EXPECT_NE(
+      out.find(
+          "target_port=\"0\",tls=\"no_identity\",no_tls_reason=\"no_tls_from_remote\"} 5000\n"),
+      std::string::npos)
       << out;
 }
 

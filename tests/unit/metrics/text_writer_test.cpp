@@ -1,13 +1,14 @@
 // Unit tests for the Prometheus text writer and the process_* / proxy_build_info families.
-#include "weft/build_info.hpp"
-#include "weft/metrics/process.hpp"
-#include "weft/metrics/tcp.hpp"
 #include "weft/metrics/text_writer.hpp"
 
 #include <gtest/gtest.h>
 
 #include <array>
 #include <regex>
+
+#include "weft/build_info.hpp"
+#include "weft/metrics/process.hpp"
+#include "weft/metrics/tcp.hpp"
 
 namespace weft::metrics {
 namespace {
@@ -128,9 +129,9 @@ TEST(BuildInfo, WritesTheGeneratedConstants) {
 
 TEST(Registry, RenderHasEveryFamilyExactlyOnce) {
   Registry r(2);
-  auto h = r.shard(1).open_tcp({Direction::inbound, Peer::src,
-                                boost::asio::ip::tcp::endpoint(boost::asio::ip::make_address("10.0.0.1"), 80),
-                                "loopback"});
+  auto h = r.shard(1).open_tcp(
+      {Direction::inbound, Peer::src,
+       boost::asio::ip::tcp::endpoint(boost::asio::ip::make_address("10.0.0.1"), 80), "loopback"});
   const std::string out = r.render();
   for (const char* family :
        {"tcp_open_total", "tcp_close_total", "tcp_open_connections", "tcp_read_bytes_total",
