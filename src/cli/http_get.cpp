@@ -1,7 +1,6 @@
 #include "http_get.hpp"
 
-#include "weft/core/parse.hpp"
-
+#include <algorithm>
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/connect.hpp>
@@ -10,10 +9,10 @@
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/asio/write.hpp>
 #include <boost/system/errc.hpp>
-
-#include <algorithm>
 #include <cctype>
 #include <charconv>
+
+#include "weft/core/parse.hpp"
 
 namespace weft::cli {
 namespace {
@@ -28,7 +27,8 @@ error_code bad_message() { return make_error_code(boost::system::errc::bad_messa
 
 std::string lower(std::string_view s) {
   std::string out(s);
-  std::transform(out.begin(), out.end(), out.begin(), [](unsigned char c) { return std::tolower(c); });
+  std::transform(out.begin(), out.end(), out.begin(),
+                 [](unsigned char c) { return std::tolower(c); });
   return out;
 }
 
@@ -41,7 +41,8 @@ std::string_view header(std::string_view headers, std::string_view name) {
     const auto colon = line.find(':');
     if (colon == std::string_view::npos || lower(line.substr(0, colon)) != name) continue;
     auto value = line.substr(colon + 1);
-    while (!value.empty() && (value.front() == ' ' || value.front() == '\t')) value.remove_prefix(1);
+    while (!value.empty() && (value.front() == ' ' || value.front() == '\t'))
+      value.remove_prefix(1);
     while (!value.empty() && (value.back() == ' ' || value.back() == '\t')) value.remove_suffix(1);
     return value;
   }
@@ -56,7 +57,8 @@ result<std::string> decode_chunked(std::string_view body) {
     auto size_text = body.substr(0, eol);
     size_text = size_text.substr(0, size_text.find(';'));  // chunk extensions
     std::size_t size = 0;
-    const auto [ptr, ec] = std::from_chars(size_text.data(), size_text.data() + size_text.size(), size, 16);
+    const auto [ptr, ec] =
+        std::from_chars(size_text.data(), size_text.data() + size_text.size(), size, 16);
     if (ec != std::errc{} || size_text.empty()) return bad_message();
     body.remove_prefix(eol + 2);
     if (size == 0) return out;  // trailers, if any, are ignored
@@ -84,18 +86,20 @@ bool response_complete(std::string_view raw) {
 
 asio::awaitable<void> exchange(tcp::resolver& resolver, tcp::socket& socket, const AdminAddr& addr,
                                std::string request, std::string& raw, error_code& result) {
-  auto [resolve_ec, endpoints] =
-      co_await resolver.async_resolve(addr.host, std::to_string(addr.port), asio::as_tuple(asio::use_awaitable));
+  auto [resolve_ec, endpoints] = co_await resolver.async_resolve(
+      addr.host, std::to_string(addr.port), asio::as_tuple(asio::use_awaitable));
   if (resolve_ec) {
     result = resolve_ec;
     co_return;
   }
-  auto [connect_ec, endpoint] = co_await asio::async_connect(socket, endpoints, asio::as_tuple(asio::use_awaitable));
+  auto [connect_ec, endpoint] =
+      co_await asio::async_connect(socket, endpoints, asio::as_tuple(asio::use_awaitable));
   if (connect_ec) {
     result = connect_ec;
     co_return;
   }
-  auto [write_ec, written] = co_await asio::async_write(socket, asio::buffer(request), asio::as_tuple(asio::use_awaitable));
+  auto [write_ec, written] = co_await asio::async_write(socket, asio::buffer(request),
+                                                        asio::as_tuple(asio::use_awaitable));
   if (write_ec) {
     result = write_ec;
     co_return;
@@ -104,7 +108,8 @@ asio::awaitable<void> exchange(tcp::resolver& resolver, tcp::socket& socket, con
   // open despite "Connection: close".
   auto buffer = asio::dynamic_buffer(raw, kMaxResponse);
   while (!response_complete(raw)) {
-    auto [read_ec, read] = co_await socket.async_read_some(buffer.prepare(16 * 1024), asio::as_tuple(asio::use_awaitable));
+    auto [read_ec, read] = co_await socket.async_read_some(buffer.prepare(16 * 1024),
+                                                           asio::as_tuple(asio::use_awaitable));
     buffer.commit(read);
     if (read_ec == asio::error::eof) co_return;
     if (read_ec) {
@@ -130,8 +135,10 @@ result<AdminAddr> parse_admin_addr(std::string_view text) {
   const bool bracketed = text.front() == '[';
   const auto close = text.find(']');
   if (bracketed && close == std::string_view::npos) return invalid;
-  const auto colon = bracketed ? (close + 1 < text.size() ? close + 1 : std::string_view::npos) : text.rfind(':');
-  addr.host = bracketed ? std::string(text.substr(1, close - 1)) : std::string(text.substr(0, colon));
+  const auto colon =
+      bracketed ? (close + 1 < text.size() ? close + 1 : std::string_view::npos) : text.rfind(':');
+  addr.host =
+      bracketed ? std::string(text.substr(1, close - 1)) : std::string(text.substr(0, colon));
   if (addr.host.empty() || (!bracketed && addr.host.find(':') != std::string::npos)) return invalid;
   if (colon != std::string_view::npos) {
     if (text[colon] != ':') return invalid;
@@ -170,12 +177,14 @@ result<HttpResponse> parse_http_response(std::string_view raw) {
   return response;
 }
 
-result<HttpResponse> http_get(const AdminAddr& addr, std::string_view path, std::chrono::milliseconds timeout) {
+result<HttpResponse> http_get(const AdminAddr& addr, std::string_view path,
+                              std::chrono::milliseconds timeout) {
   asio::io_context ioc;
   tcp::resolver resolver(ioc);
   tcp::socket socket(ioc);
-  std::string request = "GET " + std::string(path) + " HTTP/1.1\r\nHost: " + addr.to_string() +
-                        "\r\nUser-Agent: weft-cli\r\nAccept: text/plain\r\nConnection: close\r\n\r\n";
+  std::string request =
+      "GET " + std::string(path) + " HTTP/1.1\r\nHost: " + addr.to_string() +
+      "\r\nUser-Agent: weft-cli\r\nAccept: text/plain\r\nConnection: close\r\n\r\n";
   std::string raw;
   error_code ec;
   bool done = false;

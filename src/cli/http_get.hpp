@@ -3,12 +3,12 @@
 // plain-text or chunked bodies. Not for the data path: it blocks the calling thread.
 #pragma once
 
-#include "weft/core/result.hpp"
-
 #include <chrono>
 #include <cstdint>
 #include <string>
 #include <string_view>
+
+#include "weft/core/result.hpp"
 
 namespace weft::cli {
 
@@ -30,7 +30,8 @@ struct HttpResponse {
 /// GET http://addr<path>. Blocks for at most `timeout` in total (resolve, connect, write, read).
 /// Errors: the socket's error (connection_refused, host_not_found, ...), errc::timed_out, or
 /// errc::bad_message for a response that is not HTTP/1.x.
-result<HttpResponse> http_get(const AdminAddr& addr, std::string_view path, std::chrono::milliseconds timeout);
+result<HttpResponse> http_get(const AdminAddr& addr, std::string_view path,
+                              std::chrono::milliseconds timeout);
 
 /// Splits a raw "HTTP/1.x ..." response into status and body (Content-Length, chunked or to EOF).
 /// Errors: errc::bad_message.

@@ -1,15 +1,14 @@
 // weft: the operator's command-line tool. This first version reads proxies' admin servers
 // (`weft stat tcp`); inject, top, tap, check and identity come later.
 // Exit codes: 0 success, 1 the operation failed, 64 bad usage.
-#include "stat_tcp.hpp"
-
-#include "weft/build_info.hpp"
-
 #include <exception>
 #include <iostream>
 #include <span>
 #include <string_view>
 #include <vector>
+
+#include "stat_tcp.hpp"
+#include "weft/build_info.hpp"
 
 namespace {
 
@@ -21,8 +20,10 @@ void print_usage(std::ostream& out) {
          "Usage: weft COMMAND [ARGS...]\n"
          "\n"
          "Commands:\n"
-         "  stat tcp ADMIN_ADDR[,...] [--interval 2s]   TCP connections and bytes each proxy has seen\n"
-         "  version                                     print the version and build of this binary\n"
+         "  stat tcp ADMIN_ADDR[,...] [--interval 2s]   TCP connections and bytes each proxy has "
+         "seen\n"
+         "  version                                     print the version and build of this "
+         "binary\n"
          "  help                                        print this help\n"
          "\n"
          "Run 'weft stat --help' for the details of a command.\n";
@@ -30,8 +31,8 @@ void print_usage(std::ostream& out) {
 
 void print_version(std::ostream& out) {
   namespace bi = weft::build_info;
-  out << "weft " << bi::version << " (git " << bi::git_sha << ", " << bi::profile << " build, " << bi::date
-      << ")\n";
+  out << "weft " << bi::version << " (git " << bi::git_sha << ", " << bi::profile << " build, "
+      << bi::date << ")\n";
 }
 
 int run_stat(std::span<const std::string_view> args) {

@@ -1,15 +1,14 @@
 #include "stat_tcp.hpp"
 
-#include "http_get.hpp"
-#include "table.hpp"
-
-#include "weft/core/parse.hpp"
-
 #include <chrono>
 #include <cstdio>
 #include <optional>
 #include <thread>
 #include <tuple>
+
+#include "http_get.hpp"
+#include "table.hpp"
+#include "weft/core/parse.hpp"
 
 namespace weft::cli {
 namespace {
@@ -38,7 +37,8 @@ std::string target_of(const metrics::Sample& s) {
 }
 
 /// Parses the arguments after "tcp". Returns nullopt (and says why on `err`) on bad arguments.
-std::optional<StatOptions> parse_options(std::span<const std::string_view> args, std::ostream& err) {
+std::optional<StatOptions> parse_options(std::span<const std::string_view> args,
+                                         std::ostream& err) {
   StatOptions options;
   for (std::size_t i = 0; i < args.size(); ++i) {
     std::string_view arg = args[i];
@@ -72,7 +72,8 @@ std::optional<StatOptions> parse_options(std::span<const std::string_view> args,
       arg.remove_prefix(comma == std::string_view::npos ? arg.size() : comma + 1);
       const auto addr = parse_admin_addr(item);
       if (!addr) {
-        err << "weft stat tcp: invalid admin address '" << item << "' (want HOST:PORT, e.g. 10.77.0.2:4191)\n";
+        err << "weft stat tcp: invalid admin address '" << item
+            << "' (want HOST:PORT, e.g. 10.77.0.2:4191)\n";
         return std::nullopt;
       }
       options.proxies.push_back(*addr);
@@ -86,7 +87,8 @@ std::optional<StatOptions> parse_options(std::span<const std::string_view> args,
 }
 
 /// Scrapes one proxy. On failure returns nullopt and writes one line saying what went wrong.
-std::optional<Scrape> scrape(const AdminAddr& addr, std::chrono::milliseconds timeout, std::ostream& err) {
+std::optional<Scrape> scrape(const AdminAddr& addr, std::chrono::milliseconds timeout,
+                             std::ostream& err) {
   const auto url = "http://" + addr.to_string() + "/metrics";
   const auto at = Clock::now();
   const auto response = http_get(addr, "/metrics", timeout);
@@ -101,8 +103,8 @@ std::optional<Scrape> scrape(const AdminAddr& addr, std::chrono::milliseconds ti
   metrics::ParseError parse_error;
   const auto samples = metrics::parse_text(response->body, &parse_error);
   if (!samples) {
-    err << "weft: " << url << " is not Prometheus text: line " << parse_error.line << ": " << parse_error.reason
-        << "\n";
+    err << "weft: " << url << " is not Prometheus text: line " << parse_error.line << ": "
+        << parse_error.reason << "\n";
     return std::nullopt;
   }
   return Scrape{collect_tcp(*samples), at};
@@ -127,11 +129,13 @@ double rate(double before, double after, double seconds) {
   return (after >= before ? after - before : after) / seconds;
 }
 
-void print_proxy(std::ostream& out, const AdminAddr& addr, const Scrape* first, const Scrape& last) {
+void print_proxy(std::ostream& out, const AdminAddr& addr, const Scrape* first,
+                 const Scrape& last) {
   const double seconds = first ? std::chrono::duration<double>(last.at - first->at).count() : 0;
   char title[128];
   if (first) {
-    std::snprintf(title, sizeof title, "proxy %s (rates over %.1fs)", addr.to_string().c_str(), seconds);
+    std::snprintf(title, sizeof title, "proxy %s (rates over %.1fs)", addr.to_string().c_str(),
+                  seconds);
   } else {
     std::snprintf(title, sizeof title, "proxy %s", addr.to_string().c_str());
   }
@@ -146,15 +150,15 @@ void print_proxy(std::ostream& out, const AdminAddr& addr, const Scrape* first, 
     if (first) {
       if (const auto it = first->stats.find(key); it != first->stats.end()) before = it->second;
     }
-    rows.push_back({key.direction, key.peer, key.target, format_count(now.opened), format_count(now.open),
-                    format_count(now.closed), format_count(now.errors), format_count(now.read_bytes),
-                    format_count(now.write_bytes),
+    rows.push_back({key.direction, key.peer, key.target, format_count(now.opened),
+                    format_count(now.open), format_count(now.closed), format_count(now.errors),
+                    format_count(now.read_bytes), format_count(now.write_bytes),
                     format_rate(rate(before.read_bytes, now.read_bytes, seconds)),
                     format_rate(rate(before.write_bytes, now.write_bytes, seconds))});
   }
   print_table(out,
-              {"DIRECTION", "PEER", "TARGET", "OPENED", "OPEN", "CLOSED", "ERRORS", "READ_BYTES", "WRITE_BYTES",
-               "READ_RATE", "WRITE_RATE"},
+              {"DIRECTION", "PEER", "TARGET", "OPENED", "OPEN", "CLOSED", "ERRORS", "READ_BYTES",
+               "WRITE_BYTES", "READ_RATE", "WRITE_RATE"},
               rows, "  ");
 }
 
@@ -169,17 +173,24 @@ TcpStats collect_tcp(const std::vector<metrics::Sample>& samples) {
   TcpStats stats;
   for (const auto& s : samples) {
     double TcpCounts::*field = nullptr;
-    if (s.name == "tcp_open_total") field = &TcpCounts::opened;
-    else if (s.name == "tcp_open_connections") field = &TcpCounts::open;
-    else if (s.name == "tcp_close_total") field = &TcpCounts::closed;
-    else if (s.name == "tcp_read_bytes_total") field = &TcpCounts::read_bytes;
-    else if (s.name == "tcp_write_bytes_total") field = &TcpCounts::write_bytes;
-    else continue;
+    if (s.name == "tcp_open_total")
+      field = &TcpCounts::opened;
+    else if (s.name == "tcp_open_connections")
+      field = &TcpCounts::open;
+    else if (s.name == "tcp_close_total")
+      field = &TcpCounts::closed;
+    else if (s.name == "tcp_read_bytes_total")
+      field = &TcpCounts::read_bytes;
+    else if (s.name == "tcp_write_bytes_total")
+      field = &TcpCounts::write_bytes;
+    else
+      continue;
     TcpKey key{std::string(s.label("direction").value_or("-")), target_of(s),
                std::string(s.label("peer").value_or("-"))};
     auto& counts = stats[std::move(key)];
     counts.*field += s.value;
-    if (field == &TcpCounts::closed && !s.label("errno").value_or("").empty()) counts.errors += s.value;
+    if (field == &TcpCounts::closed && !s.label("errno").value_or("").empty())
+      counts.errors += s.value;
   }
   return stats;
 }
@@ -218,7 +229,8 @@ int run_stat_tcp(std::span<const std::string_view> args, std::ostream& out, std:
 void print_stat_usage(std::ostream& out) {
   out << "Usage: weft stat tcp ADMIN_ADDR[,ADMIN_ADDR...] [--interval 2s] [--timeout 5s]\n"
          "\n"
-         "Scrapes each proxy's http://ADMIN_ADDR/metrics twice, --interval apart, and prints its TCP\n"
+         "Scrapes each proxy's http://ADMIN_ADDR/metrics twice, --interval apart, and prints its "
+         "TCP\n"
          "connections by direction, peer (src = accepted, dst = opened by the proxy) and target:\n"
          "connections opened, open now and closed (ERRORS: closed with an errno), bytes read and\n"
          "written, and bytes per second over the interval. --interval 0 scrapes once (no rates).\n"

@@ -3,8 +3,6 @@
 // (the TCP columns of `linkerd viz stat -o wide`, read straight from the proxies).
 #pragma once
 
-#include "weft/metrics/text_parser.hpp"
-
 #include <compare>
 #include <map>
 #include <ostream>
@@ -12,6 +10,8 @@
 #include <string>
 #include <string_view>
 #include <vector>
+
+#include "weft/metrics/text_parser.hpp"
 
 namespace weft::cli {
 

@@ -12,7 +12,8 @@ void print_table(std::ostream& out, const TableRow& header, const std::vector<Ta
   std::vector<std::size_t> widths(header.size());
   for (std::size_t i = 0; i < header.size(); ++i) widths[i] = header[i].size();
   for (const auto& row : rows) {
-    for (std::size_t i = 0; i < row.size() && i < widths.size(); ++i) widths[i] = std::max(widths[i], row[i].size());
+    for (std::size_t i = 0; i < row.size() && i < widths.size(); ++i)
+      widths[i] = std::max(widths[i], row[i].size());
   }
   const auto print_row = [&](const TableRow& row) {
     std::string line = indent;

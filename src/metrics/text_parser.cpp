@@ -1,9 +1,8 @@
 #include "weft/metrics/text_parser.hpp"
 
-#include <boost/system/errc.hpp>
-
 #include <algorithm>
 #include <array>
+#include <boost/system/errc.hpp>
 #include <charconv>
 
 namespace weft::metrics {
@@ -59,8 +58,8 @@ class LineParser {
     if (!is_valid_name(name, true)) return fail("invalid metric name in # " + std::string(keyword));
     skip_blanks();
     if (keyword == "HELP") return true;  // the docstring is free text
-    static constexpr std::array<std::string_view, 5> kTypes{"counter", "gauge", "histogram", "summary",
-                                                            "untyped"};
+    static constexpr std::array<std::string_view, 5> kTypes{"counter", "gauge", "histogram",
+                                                            "summary", "untyped"};
     const auto type = take_token();
     if (std::find(kTypes.begin(), kTypes.end(), type) == kTypes.end()) {
       return fail("unknown metric type '" + std::string(type) + "'");
@@ -72,7 +71,8 @@ class LineParser {
   bool parse_sample(Sample& out) {
     out.name = std::string(take_name(true));
     if (out.name.empty()) return fail("expected a metric name");
-    if (!at_end() && s_[pos_] != '{' && !is_blank(s_[pos_])) return fail("invalid character in metric name");
+    if (!at_end() && s_[pos_] != '{' && !is_blank(s_[pos_]))
+      return fail("invalid character in metric name");
     skip_blanks();
     if (!at_end() && s_[pos_] == '{' && !parse_labels(out)) return false;
     skip_blanks();
@@ -128,9 +128,12 @@ class LineParser {
       }
       if (at_end()) return false;
       const char e = s_[pos_++];
-      if (e == 'n') out.push_back('\n');
-      else if (e == '\\' || e == '"') out.push_back(e);
-      else out.append({'\\', e});
+      if (e == 'n')
+        out.push_back('\n');
+      else if (e == '\\' || e == '"')
+        out.push_back(e);
+      else
+        out.append({'\\', e});
     }
     return false;
   }

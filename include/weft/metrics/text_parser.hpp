@@ -3,8 +3,6 @@
 // It reads what any Prometheus-compatible exporter writes: comments, HELP/TYPE, escapes, +Inf, NaN.
 #pragma once
 
-#include "weft/core/result.hpp"
-
 #include <cstddef>
 #include <cstdint>
 #include <optional>
@@ -12,6 +10,8 @@
 #include <string_view>
 #include <utility>
 #include <vector>
+
+#include "weft/core/result.hpp"
 
 namespace weft::metrics {
 

@@ -150,20 +150,20 @@ TEST(TextParser, ReportsTheFailingLine) {
 }
 
 TEST(TextParser, RejectsMalformedSamples) {
-  parse_fails("a\n");                      // no value
-  parse_fails("a{} \n");                   // no value after labels
-  parse_fails("a one\n");                  // not a number
-  parse_fails("a 1 2 3\n");                // trailing text
-  parse_fails("a 1 1.5\n");                // timestamp must be an integer
-  parse_fails("1a 1\n");                   // name starts with a digit
-  parse_fails("a-b 1\n");                  // invalid name character
-  parse_fails("a{x=\"1} 1\n");             // unterminated value
-  parse_fails("a{x=1} 1\n");               // unquoted value
-  parse_fails("a{x=\"1\" y=\"2\"} 1\n");   // missing comma
-  parse_fails("a{x=\"1\",x=\"2\"} 1\n");   // duplicate label
-  parse_fails("a{1x=\"1\"} 1\n");          // invalid label name
-  parse_fails("a{x:y=\"1\"} 1\n");         // ':' is not allowed in label names
-  parse_fails("a{x=\"1\\");                // escape at end of input
+  parse_fails("a\n");                     // no value
+  parse_fails("a{} \n");                  // no value after labels
+  parse_fails("a one\n");                 // not a number
+  parse_fails("a 1 2 3\n");               // trailing text
+  parse_fails("a 1 1.5\n");               // timestamp must be an integer
+  parse_fails("1a 1\n");                  // name starts with a digit
+  parse_fails("a-b 1\n");                 // invalid name character
+  parse_fails("a{x=\"1} 1\n");            // unterminated value
+  parse_fails("a{x=1} 1\n");              // unquoted value
+  parse_fails("a{x=\"1\" y=\"2\"} 1\n");  // missing comma
+  parse_fails("a{x=\"1\",x=\"2\"} 1\n");  // duplicate label
+  parse_fails("a{1x=\"1\"} 1\n");         // invalid label name
+  parse_fails("a{x:y=\"1\"} 1\n");        // ':' is not allowed in label names
+  parse_fails("a{x=\"1\\");               // escape at end of input
 }
 
 TEST(TextParser, RejectsMalformedHelpAndType) {
