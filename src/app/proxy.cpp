@@ -6,6 +6,7 @@
 #include <boost/asio/post.hpp>
 
 #include <chrono>
+#include <csignal>
 #include <numeric>
 
 namespace weft::app {
@@ -28,6 +29,9 @@ Proxy::Proxy(core::ProxyConfig config, std::unique_ptr<net::OrigDst> inbound_ori
       inbound_orig_dst_(std::move(inbound_orig_dst)),
       outbound_orig_dst_(std::move(outbound_orig_dst)),
       registry_(std::make_unique<metrics::Registry>(config_.cores)) {
+  // splice(2) into a socket whose peer has gone raises SIGPIPE (it has no MSG_NOSIGNAL); the
+  // proxy handles EPIPE as a value instead, wherever it runs (its binary or a test process).
+  std::signal(SIGPIPE, SIG_IGN);
   // The first worker resolves a port-0 address; the others bind the port it got, so that all
   // share one SO_REUSEPORT group.
   auto inbound = config_.inbound_listen;

@@ -18,8 +18,8 @@ std::string_view direction_name(metrics::Direction d) {
 }
 
 std::string to_string(const tcp::endpoint& e) {
-  return e.address().is_v6() ? "[" + e.address().to_string() + "]:" + std::to_string(e.port())
-                             : e.address().to_string() + ":" + std::to_string(e.port());
+  if (e.address().is_v6()) return fmt::format("[{}]:{}", e.address().to_string(), e.port());
+  return fmt::format("{}:{}", e.address().to_string(), e.port());
 }
 
 }  // namespace
@@ -60,7 +60,7 @@ asio::awaitable<void> forward_tcp(const ListenerContext& ctx, tcp::socket client
   }
   auto endpoint_metrics =
       ctx.metrics->open_tcp({ctx.direction, metrics::Peer::dst, *target, ctx.endpoint_no_tls_reason});
-  co_await net::duplex({client, client_metrics}, {*endpoint, endpoint_metrics}, *ctx.pool,
+  co_await net::duplex({client, client_metrics}, {*endpoint, endpoint_metrics}, {*ctx.buffers, *ctx.pipes},
                        ctx.idle_timeout);
 }
 

@@ -38,7 +38,8 @@ Worker::Worker(const WorkerSetup& setup)
                kNoTlsFromRemote,
                kLoopback,
                setup.metrics,
-               &pool_},
+               &buffers_,
+               &pipes_},
       outbound_{metrics::Direction::outbound,
                 outbound_acceptor_.local_endpoint(),
                 setup.outbound_orig_dst,
@@ -47,7 +48,8 @@ Worker::Worker(const WorkerSetup& setup)
                 kLoopback,
                 kNotProvidedByDiscovery,
                 setup.metrics,
-                &pool_} {}
+                &buffers_,
+                &pipes_} {}
 
 Worker::~Worker() { stop(); }
 

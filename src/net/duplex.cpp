@@ -11,6 +11,11 @@
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/asio/write.hpp>
 
+#include <fcntl.h>
+#include <sys/socket.h>
+
+#include <cerrno>
+
 namespace weft::net {
 namespace {
 
@@ -85,6 +90,92 @@ asio::awaitable<void> pump(DuplexSide from, error_code& from_error, DuplexSide t
   }
 }
 
+error_code last_error() { return {errno, boost::system::system_category()}; }
+
+// The socket's pending error (SO_ERROR), which reading it clears.
+error_code pending_error(int fd) {
+  int err = 0;
+  socklen_t len = sizeof(err);
+  if (::getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &len) != 0) return last_error();
+  return {err, boost::system::system_category()};
+}
+
+// One direction through a kernel pipe: socket -> pipe -> socket with splice(2), so the bytes never
+// cross into user space. The pipe is leased only while it holds bytes. If no pipe can be had (out
+// of descriptors), the direction goes on through a pooled buffer instead.
+asio::awaitable<void> splice_pump(DuplexSide from, error_code& from_error, DuplexSide to,
+                                  error_code& to_error, Pools pools, Shared& shared) {
+  constexpr unsigned kFlags = SPLICE_F_MOVE | SPLICE_F_NONBLOCK;
+  const int from_fd = from.socket.native_handle();
+  const int to_fd = to.socket.native_handle();
+  PipePool::Lease pipe;
+  while (!shared.stop) {
+    if (!pipe) {
+      auto leased = pools.pipes.acquire();
+      if (!leased) {
+        co_await pump(from, from_error, to, to_error, pools.buffers, shared);
+        co_return;
+      }
+      pipe = std::move(*leased);
+    }
+    const auto n = ::splice(from_fd, nullptr, pipe.write_fd(), nullptr, PipePool::kPipeSize, kFlags);
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0 && errno == EAGAIN) {
+      pipe.release();
+      auto [wait_ec] = co_await from.socket.async_wait(tcp::socket::wait_read, kAwait);
+      if (wait_ec && !shared.stop) {
+        from_error = wait_ec;
+        shared.halt(from.socket, to.socket);
+      }
+      continue;
+    }
+    if (n == 0) {
+      // tcp_splice_read checks SOCK_DONE before the socket's pending error, so a reset socket can
+      // read as end of stream: ask for the error before treating this as an orderly close.
+      if (auto reset_error = pending_error(from_fd)) {
+        from_error = reset_error;
+        shared.halt(from.socket, to.socket);
+        co_return;
+      }
+      error_code ignored;
+      to.socket.shutdown(tcp::socket::shutdown_send, ignored);
+      co_return;
+    }
+    if (n < 0) {
+      from_error = last_error();
+      shared.halt(from.socket, to.socket);
+      co_return;
+    }
+    from.metrics.add_read(static_cast<std::uint64_t>(n));
+    shared.idle.touch(Clock::now());
+    pipe.pending = static_cast<std::size_t>(n);
+    while (pipe.pending > 0 && !shared.stop) {
+      const auto m = ::splice(pipe.read_fd(), nullptr, to_fd, nullptr, pipe.pending, kFlags);
+      if (m < 0 && errno == EINTR) continue;
+      if (m < 0 && errno == EAGAIN) {
+        auto [wait_ec] = co_await to.socket.async_wait(tcp::socket::wait_write, kAwait);
+        if (wait_ec && !shared.stop) {
+          to_error = wait_ec;
+          shared.halt(from.socket, to.socket);
+        }
+        continue;
+      }
+      if (m <= 0) {
+        // A reset peer shows as EPIPE here once its pending error has been consumed or skipped;
+        // the pending error, when there is one, says what really happened.
+        const auto write_error = m < 0 ? last_error() : make_error_code(asio::error::broken_pipe);
+        const auto reset_error = pending_error(to_fd);
+        to_error = reset_error ? reset_error : write_error;
+        shared.halt(from.socket, to.socket);
+        co_return;
+      }
+      pipe.pending -= static_cast<std::size_t>(m);
+      to.metrics.add_write(static_cast<std::uint64_t>(m));
+      shared.idle.touch(Clock::now());
+    }
+  }
+}
+
 // Returns when the connection has been idle for the timeout; cancelled when the copies finish.
 asio::awaitable<void> watch_idle(Shared& shared, tcp::socket& client, tcp::socket& endpoint) {
   asio::steady_timer timer(co_await asio::this_coro::executor);
@@ -98,12 +189,13 @@ asio::awaitable<void> watch_idle(Shared& shared, tcp::socket& client, tcp::socke
 
 }  // namespace
 
-asio::awaitable<DuplexOutcome> duplex(DuplexSide client, DuplexSide endpoint, BufferPool& pool,
+asio::awaitable<DuplexOutcome> duplex(DuplexSide client, DuplexSide endpoint, Pools pools,
                                       core::duration idle_timeout) {
   Shared shared{IdleTracker(Clock::now(), idle_timeout)};
-  co_await ((pump(client, shared.client_error, endpoint, shared.endpoint_error, pool, shared) &&
-             pump(endpoint, shared.endpoint_error, client, shared.client_error, pool, shared)) ||
-            watch_idle(shared, client.socket, endpoint.socket));
+  co_await (
+      (splice_pump(client, shared.client_error, endpoint, shared.endpoint_error, pools, shared) &&
+       splice_pump(endpoint, shared.endpoint_error, client, shared.client_error, pools, shared)) ||
+      watch_idle(shared, client.socket, endpoint.socket));
 
   // A failed side is passed on as a reset; an idle connection is reset on both sides so that
   // neither peer mistakes the proxy's close for the end of a complete message.

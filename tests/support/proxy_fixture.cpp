@@ -93,4 +93,16 @@ testing::AssertionResult wait_for_metric(const app::Proxy& proxy, const std::str
   return testing::AssertionFailure() << name << " is " << last << ", expected " << expected;
 }
 
+testing::AssertionResult wait_for_no_connections(const app::Proxy& proxy,
+                                                 std::chrono::milliseconds timeout) {
+  const auto deadline = std::chrono::steady_clock::now() + timeout;
+  while (proxy.active_connections() != 0) {
+    if (std::chrono::steady_clock::now() >= deadline) {
+      return testing::AssertionFailure() << proxy.active_connections() << " connections still open";
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  }
+  return testing::AssertionSuccess();
+}
+
 }  // namespace weft::test

@@ -41,6 +41,11 @@ testing::AssertionResult wait_for_metric(const app::Proxy& proxy, const std::str
                                          double expected,
                                          std::chrono::milliseconds timeout = std::chrono::seconds(10));
 
+/// Waits until the proxy has no open connection (counts drop when a connection's coroutine ends,
+/// which may be just after its client saw the close).
+testing::AssertionResult wait_for_no_connections(const app::Proxy& proxy,
+                                                 std::chrono::milliseconds timeout = std::chrono::seconds(10));
+
 /// "ip:port" as the target_addr label writes it.
 std::string addr_label(const boost::asio::ip::tcp::endpoint& e);
 

@@ -82,6 +82,16 @@ TestServer::TestServer(ServerKind kind)
           s.close(ignored);
           break;
         }
+        case ServerKind::reset_after_data:
+          asio::co_spawn(ioc_, [s = std::move(s)]() mutable -> asio::awaitable<void> {
+            co_await asio::async_write(s, asio::buffer(std::string_view("partial")), kAwait);
+            char byte;
+            co_await asio::async_read(s, asio::buffer(&byte, 1), kAwait);
+            boost::system::error_code ignored;
+            s.set_option(asio::socket_base::linger(true, 0), ignored);
+            s.close(ignored);
+          }, asio::detached);
+          break;
         case ServerKind::speak_first:
           asio::co_spawn(ioc_, [this, s = std::move(s)]() mutable -> asio::awaitable<void> {
             co_await asio::async_write(s, asio::buffer(std::string_view("hello\n")), kAwait);

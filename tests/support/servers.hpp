@@ -19,6 +19,7 @@ enum class ServerKind {
   sink_sha256,  // reads to EOF, then writes the lowercase hex SHA-256 of what it read and closes
   speak_first,  // writes "hello\n", half-closes, then reads to EOF and records what it read
   reset,        // accepts and closes with a reset at once
+  reset_after_data,  // writes "partial", waits for one byte from the client, then resets
 };
 
 class TestServer {

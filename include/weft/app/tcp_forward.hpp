@@ -6,6 +6,7 @@
 #include "weft/core/parse.hpp"
 #include "weft/metrics/tcp.hpp"
 #include "weft/net/buffer_pool.hpp"
+#include "weft/net/pipe_pool.hpp"
 #include "weft/net/orig_dst.hpp"
 
 #include <boost/asio/awaitable.hpp>
@@ -25,7 +26,8 @@ struct ListenerContext {
   std::string_view client_no_tls_reason;    // tls label of the accepted side
   std::string_view endpoint_no_tls_reason;  // tls label of the connected side
   metrics::Shard* metrics;
-  net::BufferPool* pool;
+  net::BufferPool* buffers;
+  net::PipePool* pipes;
 };
 
 /// True when forwarding to `target` would come straight back into this listener.

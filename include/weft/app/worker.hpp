@@ -1,5 +1,5 @@
 // One worker: a thread with its own io_context, its own SO_REUSEPORT inbound and outbound
-// listeners, buffer pool and metrics shard. A connection lives and dies on the worker that
+// listeners, buffer and pipe pools and metrics shard. A connection lives and dies on the worker that
 // accepted it, so nothing on the data path is shared between threads.
 #pragma once
 
@@ -52,7 +52,8 @@ class Worker {
                                            const ListenerContext& ctx);
 
   boost::asio::io_context ioc_{1};
-  net::BufferPool pool_;
+  net::BufferPool buffers_;
+  net::PipePool pipes_;
   boost::asio::ip::tcp::acceptor inbound_acceptor_;
   boost::asio::ip::tcp::acceptor outbound_acceptor_;
   ListenerContext inbound_;

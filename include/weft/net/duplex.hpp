@@ -1,12 +1,13 @@
-// Opaque TCP forwarding between an accepted client socket and a connected endpoint socket: copies
-// bytes both ways with half-close, bounded buffers (one pooled 16 KiB buffer per direction, held
-// only while bytes are in flight), an idle timeout and byte metrics. A failure on one side reaches
-// the other as a reset, never as a clean end of stream.
+// Opaque TCP forwarding between an accepted client socket and a connected endpoint socket: moves
+// bytes both ways with splice(2) through a pooled 16 KiB pipe per direction (or, without a pipe, a
+// pooled 16 KiB buffer), each held only while bytes are in flight; half-close, an idle timeout and
+// byte metrics. A failure on one side reaches the other as a reset, never as a clean end of stream.
 #pragma once
 
 #include "weft/core/parse.hpp"
 #include "weft/metrics/tcp.hpp"
 #include "weft/net/buffer_pool.hpp"
+#include "weft/net/pipe_pool.hpp"
 
 #include <boost/asio/awaitable.hpp>
 #include <boost/asio/ip/tcp.hpp>
@@ -19,6 +20,12 @@ struct DuplexSide {
   metrics::TcpConnMetrics& metrics;
 };
 
+/// The worker's pools the two directions lease from.
+struct Pools {
+  BufferPool& buffers;
+  PipePool& pipes;
+};
+
 /// What ended the duplex; both empty means both directions ended with an orderly EOF.
 struct DuplexOutcome {
   boost::system::error_code client_error;
@@ -27,8 +34,8 @@ struct DuplexOutcome {
 
 /// Runs until both directions have ended, one side fails, or nothing moves for `idle_timeout`.
 /// On return both sockets are closed and both metrics handles closed with their side's error
-/// (errc::idle_timeout on idle expiry). Runs on the worker that owns the sockets and `pool`.
-boost::asio::awaitable<DuplexOutcome> duplex(DuplexSide client, DuplexSide endpoint, BufferPool& pool,
+/// (errc::idle_timeout on idle expiry). Runs on the worker that owns the sockets and the pools.
+boost::asio::awaitable<DuplexOutcome> duplex(DuplexSide client, DuplexSide endpoint, Pools pools,
                                              core::duration idle_timeout);
 
 }  // namespace weft::net

@@ -2,6 +2,7 @@
 #include "weft/core/config.hpp"
 
 #include <gtest/gtest.h>
+#include <spdlog/fmt/fmt.h>
 
 #include <fstream>
 #include <sstream>
@@ -15,9 +16,9 @@ TEST(ConfigDocs, EveryVariableIsInDocsConfigMd) {
   std::stringstream text;
   text << in.rdbuf();
   for (const auto& var : proxy_env_vars()) {
-    EXPECT_NE(text.str().find("`" + std::string(var.name) + "`"), std::string::npos) << var.name;
+    EXPECT_NE(text.str().find(fmt::format("`{}`", var.name)), std::string::npos) << var.name;
     if (!var.default_value.empty()) {
-      EXPECT_NE(text.str().find("`" + std::string(var.default_value) + "`"), std::string::npos)
+      EXPECT_NE(text.str().find(fmt::format("`{}`", var.default_value)), std::string::npos)
           << var.name << " default " << var.default_value;
     }
   }
