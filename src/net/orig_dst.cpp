@@ -25,10 +25,14 @@ result<boost::asio::ip::tcp::endpoint> SocketOrigDst::resolve(
   const int rc = v6 ? ::getsockopt(fd, SOL_IPV6, IP6T_SO_ORIGINAL_DST, &storage, &len)
                     : ::getsockopt(fd, SOL_IP, SO_ORIGINAL_DST, &storage, &len);
   if (rc != 0) return make_error_code(errc::no_original_dst);
+  // The kernel does not update `len` for SO_ORIGINAL_DST, so size the address by its family.
+  std::size_t size = 0;
+  if (storage.ss_family == AF_INET) size = sizeof(sockaddr_in);
+  else if (storage.ss_family == AF_INET6) size = sizeof(sockaddr_in6);
+  else return make_error_code(errc::no_original_dst);
   boost::asio::ip::tcp::endpoint target;
-  if (len > target.capacity()) return make_error_code(errc::no_original_dst);
-  std::memcpy(target.data(), &storage, len);
-  target.resize(len);
+  std::memcpy(target.data(), &storage, size);
+  target.resize(size);
   return target;
 }
 

@@ -258,7 +258,7 @@ pod_start_proxy() {
     if [[ $arg == WEFT_PROXY_ADMIN_LISTEN_ADDR=* ]]; then _POD_ADMIN[$name]=${arg##*:}; fi
   done
   ip netns exec "$ns" setpriv --reuid "$PODS_PROXY_UID" --regid "$PODS_PROXY_UID" --clear-groups \
-    env WEFT_PROXY_LOG=info WEFT_PROXY_SHUTDOWN_GRACE_PERIOD=2s "$@" "$WEFT_BIN_DIR/weft-proxy" \
+    env WEFT_PROXY_LOG=${PODS_PROXY_LOG:-info} WEFT_PROXY_SHUTDOWN_GRACE_PERIOD=2s "$@" "$WEFT_BIN_DIR/weft-proxy" \
     >"$log" 2>&1 </dev/null &
   local pid=$!
   _PODS_PIDS+=("$pid")
