@@ -87,7 +87,9 @@ int main(int argc, char** argv) {
     weft::app::Proxy proxy(config);
     spdlog::info("Admin interface on {}", addr(proxy.admin_endpoint()));
     spdlog::info("Inbound interface on {}", addr(proxy.inbound_endpoint()));
-    spdlog::info("Outbound interface on {}", addr(proxy.outbound_endpoint()));
+    for (const auto& outbound : proxy.outbound_endpoints()) {
+      spdlog::info("Outbound interface on {}", addr(outbound));
+    }
     spdlog::info("weft-proxy {} running with {} worker(s)", weft::build_info::version, config.cores);
     proxy.start();
 

@@ -32,16 +32,16 @@ Proxy::Proxy(core::ProxyConfig config, std::unique_ptr<net::OrigDst> inbound_ori
   // splice(2) into a socket whose peer has gone raises SIGPIPE (it has no MSG_NOSIGNAL); the
   // proxy handles EPIPE as a value instead, wherever it runs (its binary or a test process).
   std::signal(SIGPIPE, SIG_IGN);
-  // The first worker resolves a port-0 address; the others bind the port it got, so that all
-  // share one SO_REUSEPORT group.
+  // The first worker resolves port-0 addresses; the others bind the ports it got, so that all
+  // share one SO_REUSEPORT group per address.
   auto inbound = config_.inbound_listen;
   auto outbound = config_.outbound_listen;
   for (unsigned i = 0; i < config_.cores; ++i) {
     workers_.push_back(std::make_unique<Worker>(WorkerSetup{&config_, inbound_orig_dst_.get(),
                                                             outbound_orig_dst_.get(),
                                                             &registry_->shard(i), inbound, outbound}));
-    inbound = workers_.front()->inbound_endpoint();
-    outbound = workers_.front()->outbound_endpoint();
+    inbound = inbound_endpoint();
+    outbound = outbound_endpoints();
   }
   admin_ = std::make_unique<admin::Server>(admin_ioc_, config_.admin_listen, *registry_, ready_);
 }
@@ -49,10 +49,11 @@ Proxy::Proxy(core::ProxyConfig config, std::unique_ptr<net::OrigDst> inbound_ori
 Proxy::~Proxy() { stop(); }
 
 boost::asio::ip::tcp::endpoint Proxy::inbound_endpoint() const {
-  return workers_.front()->inbound_endpoint();
+  return workers_.front()->endpoints(metrics::Direction::inbound).front();
 }
-boost::asio::ip::tcp::endpoint Proxy::outbound_endpoint() const {
-  return workers_.front()->outbound_endpoint();
+boost::asio::ip::tcp::endpoint Proxy::outbound_endpoint() const { return outbound_endpoints().front(); }
+std::vector<boost::asio::ip::tcp::endpoint> Proxy::outbound_endpoints() const {
+  return workers_.front()->endpoints(metrics::Direction::outbound);
 }
 boost::asio::ip::tcp::endpoint Proxy::admin_endpoint() const { return admin_->local_endpoint(); }
 

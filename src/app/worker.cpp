@@ -27,43 +27,43 @@ constexpr auto kAcceptBackoff = std::chrono::milliseconds(100);
 
 }  // namespace
 
-Worker::Worker(const WorkerSetup& setup)
-    : inbound_acceptor_(net::make_listener(ioc_, setup.inbound_listen)),
-      outbound_acceptor_(net::make_listener(ioc_, setup.outbound_listen)),
-      inbound_{metrics::Direction::inbound,
-               inbound_acceptor_.local_endpoint(),
-               setup.inbound_orig_dst,
-               setup.config->inbound_connect_timeout,
-               setup.config->tcp_idle_timeout,
-               kNoTlsFromRemote,
-               kLoopback,
-               setup.metrics,
-               &buffers_,
-               &pipes_},
-      outbound_{metrics::Direction::outbound,
-                outbound_acceptor_.local_endpoint(),
-                setup.outbound_orig_dst,
-                setup.config->outbound_connect_timeout,
-                setup.config->tcp_idle_timeout,
-                kLoopback,
-                kNotProvidedByDiscovery,
-                setup.metrics,
-                &buffers_,
-                &pipes_} {}
+Worker::Worker(const WorkerSetup& setup) {
+  const auto& config = *setup.config;
+  add_listener(setup.inbound_listen,
+               {metrics::Direction::inbound, {}, setup.inbound_orig_dst, config.inbound_connect_timeout,
+                config.tcp_idle_timeout, kNoTlsFromRemote, kLoopback, setup.metrics, &buffers_, &pipes_});
+  for (const auto& addr : setup.outbound_listen) {
+    add_listener(addr, {metrics::Direction::outbound, {}, setup.outbound_orig_dst,
+                        config.outbound_connect_timeout, config.tcp_idle_timeout, kLoopback,
+                        kNotProvidedByDiscovery, setup.metrics, &buffers_, &pipes_});
+  }
+}
 
 Worker::~Worker() { stop(); }
 
+void Worker::add_listener(const tcp::endpoint& addr, ListenerContext ctx) {
+  auto acceptor = net::make_listener(ioc_, addr);
+  ctx.local = acceptor.local_endpoint();
+  listeners_.push_back(std::make_unique<Listener>(Listener{std::move(acceptor), ctx}));
+}
+
+std::vector<tcp::endpoint> Worker::endpoints(metrics::Direction direction) const {
+  std::vector<tcp::endpoint> out;
+  for (const auto& l : listeners_) {
+    if (l->ctx.direction == direction) out.push_back(l->ctx.local);
+  }
+  return out;
+}
+
 void Worker::start() {
-  asio::co_spawn(ioc_, accept_loop(inbound_acceptor_, inbound_), asio::detached);
-  asio::co_spawn(ioc_, accept_loop(outbound_acceptor_, outbound_), asio::detached);
+  for (auto& l : listeners_) asio::co_spawn(ioc_, accept_loop(l->acceptor, l->ctx), asio::detached);
   thread_ = std::thread([this] { ioc_.run(); });
 }
 
 void Worker::stop_accepting() {
   asio::post(ioc_, [this] {
     boost::system::error_code ignored;
-    inbound_acceptor_.close(ignored);
-    outbound_acceptor_.close(ignored);
+    for (auto& l : listeners_) l->acceptor.close(ignored);
   });
 }
 

@@ -13,6 +13,9 @@ constexpr EnvVar kVars[] = {
      "Inbound listener: all TCP redirected into the pod. Port 0 lets the kernel choose."},
     {"WEFT_PROXY_OUTBOUND_LISTEN_ADDR", "127.0.0.1:4140",
      "Outbound listener: all TCP the application sends out of the pod."},
+    {"WEFT_PROXY_OUTBOUND_LISTEN_ADDRS", "",
+     "If set, replaces OUTBOUND_LISTEN_ADDR with one or two comma-separated addresses, e.g. "
+     "127.0.0.1:4140,[::1]:4140 for a dual-stack pod."},
     {"WEFT_PROXY_ADMIN_LISTEN_ADDR", "0.0.0.0:4191", "Admin server: /metrics, /ready, /live."},
     {"WEFT_PROXY_INBOUND_CONNECT_TIMEOUT", "300ms", "Time to connect to the local application."},
     {"WEFT_PROXY_OUTBOUND_CONNECT_TIMEOUT", "1s", "Time to connect to a remote endpoint."},
@@ -55,6 +58,25 @@ class Reader {
   const EnvLookup& env_;
 };
 
+// One or two addresses, as Linkerd's LINKERD2_PROXY_OUTBOUND_LISTEN_ADDRS.
+std::vector<boost::asio::ip::tcp::endpoint> parse_listen_list(const std::string& text) {
+  std::vector<boost::asio::ip::tcp::endpoint> addrs;
+  std::string_view rest = text;
+  while (true) {
+    const auto comma = rest.find(',');
+    auto addr = parse_socket_addr(rest.substr(0, comma));
+    if (!addr) break;
+    addrs.push_back(*addr);
+    if (comma == std::string_view::npos) {
+      if (addrs.size() <= 2) return addrs;
+      break;
+    }
+    rest.remove_prefix(comma + 1);
+  }
+  throw ConfigError("WEFT_PROXY_OUTBOUND_LISTEN_ADDRS", text,
+                    "one or two addresses, such as 127.0.0.1:4140,[::1]:4140");
+}
+
 }  // namespace
 
 std::span<const EnvVar> proxy_env_vars() noexcept { return kVars; }
@@ -77,7 +99,10 @@ ProxyConfig load_proxy_config(const EnvLookup& env) {
   constexpr const char* kDuration = "a duration with a unit, such as 100ms, 10s, 2m";
   ProxyConfig c;
   c.inbound_listen = r.get("WEFT_PROXY_INBOUND_LISTEN_ADDR", parse_socket_addr, kAddr);
-  c.outbound_listen = r.get("WEFT_PROXY_OUTBOUND_LISTEN_ADDR", parse_socket_addr, kAddr);
+  c.outbound_listen = {r.get("WEFT_PROXY_OUTBOUND_LISTEN_ADDR", parse_socket_addr, kAddr)};
+  if (auto list = env("WEFT_PROXY_OUTBOUND_LISTEN_ADDRS"); list && !list->empty()) {
+    c.outbound_listen = parse_listen_list(*list);
+  }
   c.admin_listen = r.get("WEFT_PROXY_ADMIN_LISTEN_ADDR", parse_socket_addr, kAddr);
   c.inbound_connect_timeout = r.get("WEFT_PROXY_INBOUND_CONNECT_TIMEOUT", parse_duration, kDuration);
   c.outbound_connect_timeout = r.get("WEFT_PROXY_OUTBOUND_CONNECT_TIMEOUT", parse_duration, kDuration);

@@ -245,3 +245,32 @@ TEST(TcpForward, ConnectionWithoutOriginalDestinationIsReset) {
 
 }  // namespace
 }  // namespace weft::test
+
+namespace weft::test {
+namespace {
+
+TEST(TcpForward, DualStackListeners) {
+  TestServer server(ServerKind::echo);
+  auto config = loopback_config();
+  config.inbound_listen = {boost::asio::ip::make_address("::"), 0};
+  config.outbound_listen = {{boost::asio::ip::make_address("127.0.0.1"), 0},
+                            {boost::asio::ip::make_address("::1"), 0}};
+  auto proxy = start_proxy_to(server.endpoint(), config);
+  const auto outbound = proxy->outbound_endpoints();
+  ASSERT_EQ(outbound.size(), 2u);
+  const auto inbound_port = proxy->inbound_endpoint().port();
+  const std::vector<boost::asio::ip::tcp::endpoint> listeners = {
+      outbound[0], outbound[1],
+      {boost::asio::ip::make_address("127.0.0.1"), inbound_port},  // v4-mapped on a [::] listener
+      {boost::asio::ip::make_address("::1"), inbound_port}};
+  for (const auto& listener : listeners) {
+    Client c(listener);
+    ASSERT_TRUE(c.connected()) << listener;
+    ASSERT_TRUE(c.send_all("dual"));
+    EXPECT_EQ(c.read_exactly(4), "dual") << listener;
+  }
+  EXPECT_TRUE(wait_for_metric(*proxy, "tcp_open_total", {{"peer", "dst"}}, 4));
+}
+
+}  // namespace
+}  // namespace weft::test

@@ -26,7 +26,7 @@ core::ProxyConfig loopback_config() {
   auto config = core::load_proxy_config([](std::string_view) { return std::nullopt; });
   const auto lo = boost::asio::ip::make_address("127.0.0.1");
   config.inbound_listen = {lo, 0};
-  config.outbound_listen = {lo, 0};
+  config.outbound_listen = {{lo, 0}};
   config.admin_listen = {lo, 0};
   config.inbound_connect_timeout = std::chrono::seconds(2);
   config.outbound_connect_timeout = std::chrono::seconds(2);

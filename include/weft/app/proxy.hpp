@@ -31,7 +31,10 @@ class Proxy {
   Proxy& operator=(const Proxy&) = delete;
 
   boost::asio::ip::tcp::endpoint inbound_endpoint() const;
+  /// The first outbound listener's address.
   boost::asio::ip::tcp::endpoint outbound_endpoint() const;
+  /// Every outbound listener's address (IPv4 and IPv6 loopback in a dual-stack pod).
+  std::vector<boost::asio::ip::tcp::endpoint> outbound_endpoints() const;
   boost::asio::ip::tcp::endpoint admin_endpoint() const;
 
   /// Starts the worker and admin threads; /ready answers 200 from here on.

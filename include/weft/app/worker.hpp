@@ -14,7 +14,9 @@
 #include <boost/asio/ip/tcp.hpp>
 
 #include <atomic>
+#include <memory>
 #include <thread>
+#include <vector>
 
 namespace weft::app {
 
@@ -23,8 +25,8 @@ struct WorkerSetup {
   const net::OrigDst* inbound_orig_dst;
   const net::OrigDst* outbound_orig_dst;
   metrics::Shard* metrics;
-  boost::asio::ip::tcp::endpoint inbound_listen;   // may be port 0 for the first worker only
-  boost::asio::ip::tcp::endpoint outbound_listen;
+  boost::asio::ip::tcp::endpoint inbound_listen;  // port 0 only for the first worker
+  std::vector<boost::asio::ip::tcp::endpoint> outbound_listen;
 };
 
 class Worker {
@@ -35,8 +37,8 @@ class Worker {
   Worker(const Worker&) = delete;
   Worker& operator=(const Worker&) = delete;
 
-  boost::asio::ip::tcp::endpoint inbound_endpoint() const { return inbound_.local; }
-  boost::asio::ip::tcp::endpoint outbound_endpoint() const { return outbound_.local; }
+  /// The bound addresses of this worker's listeners of one direction, in configuration order.
+  std::vector<boost::asio::ip::tcp::endpoint> endpoints(metrics::Direction direction) const;
 
   /// Starts the thread and the accept loops.
   void start();
@@ -48,16 +50,19 @@ class Worker {
   std::size_t active_connections() const noexcept { return active_.load(std::memory_order_acquire); }
 
  private:
+  struct Listener {
+    boost::asio::ip::tcp::acceptor acceptor;
+    ListenerContext ctx;  // connections keep a reference: Listener is heap-allocated and never moves
+  };
+
+  void add_listener(const boost::asio::ip::tcp::endpoint& addr, ListenerContext ctx);
   boost::asio::awaitable<void> accept_loop(boost::asio::ip::tcp::acceptor& acceptor,
                                            const ListenerContext& ctx);
 
   boost::asio::io_context ioc_{1};
   net::BufferPool buffers_;
   net::PipePool pipes_;
-  boost::asio::ip::tcp::acceptor inbound_acceptor_;
-  boost::asio::ip::tcp::acceptor outbound_acceptor_;
-  ListenerContext inbound_;
-  ListenerContext outbound_;
+  std::vector<std::unique_ptr<Listener>> listeners_;
   std::atomic<std::size_t> active_{0};
   std::thread thread_;
 };

@@ -13,6 +13,7 @@
 #include <stdexcept>
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace weft::core {
 
@@ -20,7 +21,8 @@ enum class LogFormat { plain, json };
 
 struct ProxyConfig {
   boost::asio::ip::tcp::endpoint inbound_listen;
-  boost::asio::ip::tcp::endpoint outbound_listen;
+  /// One or two addresses: IPv4 loopback, and IPv6 loopback where the pod has IPv6.
+  std::vector<boost::asio::ip::tcp::endpoint> outbound_listen;
   boost::asio::ip::tcp::endpoint admin_listen;
   duration inbound_connect_timeout{};
   duration outbound_connect_timeout{};

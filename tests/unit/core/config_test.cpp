@@ -21,7 +21,8 @@ EnvLookup env_of(std::map<std::string, std::string> vars) {
 TEST(Config, DefaultsMatchLinkerd) {
   const auto c = load_proxy_config(env_of({}));
   EXPECT_EQ(c.inbound_listen, parse_socket_addr("0.0.0.0:4143").value());
-  EXPECT_EQ(c.outbound_listen, parse_socket_addr("127.0.0.1:4140").value());
+  ASSERT_EQ(c.outbound_listen.size(), 1u);
+  EXPECT_EQ(c.outbound_listen[0], parse_socket_addr("127.0.0.1:4140").value());
   EXPECT_EQ(c.admin_listen, parse_socket_addr("0.0.0.0:4191").value());
   EXPECT_EQ(c.inbound_connect_timeout, 300ms);
   EXPECT_EQ(c.outbound_connect_timeout, 1s);
@@ -49,7 +50,8 @@ TEST(Config, ReadsEveryVariable) {
       {"WEFT_PROXY_OUTBOUND_ORIG_DST_ADDR", "[::1]:9090"},
   }));
   EXPECT_EQ(c.inbound_listen.port(), 0);
-  EXPECT_TRUE(c.outbound_listen.address().is_v6());
+  ASSERT_EQ(c.outbound_listen.size(), 1u);
+  EXPECT_TRUE(c.outbound_listen[0].address().is_v6());
   EXPECT_EQ(c.admin_listen.port(), 9999);
   EXPECT_EQ(c.inbound_connect_timeout, 100ms);
   EXPECT_EQ(c.outbound_connect_timeout, 3s);
@@ -62,6 +64,15 @@ TEST(Config, ReadsEveryVariable) {
   EXPECT_EQ(c.inbound_orig_dst->port(), 8080);
   ASSERT_TRUE(c.outbound_orig_dst);
   EXPECT_EQ(c.outbound_orig_dst->port(), 9090);
+}
+
+TEST(Config, OutboundListenAddrsTakesOneOrTwoAddresses) {
+  const auto c = load_proxy_config(env_of({{"WEFT_PROXY_OUTBOUND_LISTEN_ADDRS", "127.0.0.1:4140,[::1]:4140"}}));
+  ASSERT_EQ(c.outbound_listen.size(), 2u);
+  EXPECT_TRUE(c.outbound_listen[1].address().is_v6());
+  for (const char* bad : {"127.0.0.1:1,127.0.0.1:2,127.0.0.1:3", "127.0.0.1:1,", "x"}) {
+    EXPECT_THROW(load_proxy_config(env_of({{"WEFT_PROXY_OUTBOUND_LISTEN_ADDRS", bad}})), ConfigError) << bad;
+  }
 }
 
 TEST(Config, BadValuesNameTheVariable) {
