@@ -3,7 +3,7 @@
 # private bridge, each with weft-init's iptables rules and a weft-proxy sidecar; the client talks
 # to both servers by pod IP (HTTP with curl, and one opaque TCP stream) for a few seconds, and
 # `weft stat tcp` shows what each proxy saw. Everything happens inside namespaces this script
-# creates and deletes; the host's network is never touched. Needs root. Takes about 20 seconds.
+# creates and deletes; the host's network is never touched. Needs root. Takes 10 to 20 seconds.
 set -euo pipefail
 
 REPO_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
