@@ -33,7 +33,7 @@ netns: build
 	cd $(BUILD) && ctest --output-on-failure -L netns $(CTEST_FLAGS)
 
 demo: build
-	@bash scripts/demo.sh
+	@WEFT_BIN_DIR=$(abspath $(BUILD))/bin bash scripts/demo.sh
 
 # The same suites under AddressSanitizer and UndefinedBehaviorSanitizer, in their own tree.
 asan:
