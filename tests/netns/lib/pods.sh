@@ -3,7 +3,8 @@
 # Each run builds its own little cluster: a namespace holding a bridge (the "node", which also owns
 # the observer address <subnet>.1) and one namespace per pod, joined to the bridge by a veth pair
 # created directly inside the two namespaces. Pods get addresses in 10.77.0.0/24 that exist only
-# inside these namespaces. weft-init writes its iptables rules inside a pod; weft-proxy runs there
+# inside these namespaces (and, for dual-stack pods, IPv6 addresses in fd77::/64, see pod_add).
+# weft-init writes its iptables rules inside a pod; weft-proxy runs there
 # as UID 2102; applications talk to each other by pod IP, as in a cluster.
 #
 # Safety: nothing here runs iptables, nft, sysctl or `ip link/addr` in the host's own network
@@ -17,6 +18,8 @@ WEFT_BIN_DIR=${WEFT_BIN_DIR:-$PODS_REPO_DIR/build/bin}
 PODS_PROXY_UID=${PODS_PROXY_UID:-2102}
 PODS_IPTABLES_MODE=${WEFT_PODS_IPTABLES_MODE:-nft}
 PODS_SUBNET=${WEFT_PODS_SUBNET:-10.77.0}  # a /24: .1 is the node (bridge), pods take .2 to .254
+# IPv6 (dual-stack pods only): "$PODS_SUBNET6:2" is fd77::2 in fd77::/64; the node is "$PODS_SUBNET6:1".
+PODS_SUBNET6=${WEFT_PODS_SUBNET6:-fd77:}
 PODS_TIMEOUT=${WEFT_PODS_TIMEOUT:-10}     # seconds any single wait may take
 PODS_PYTHON=/usr/bin/python3
 PODS_TCP_TOOL=$PODS_LIB_DIR/tcp_tool.py
@@ -29,7 +32,8 @@ _PODS_NAMESPACES=()
 _PODS_PIDS=()
 _PODS_CLEANED=0
 _PODS_START=$SECONDS
-declare -A _POD_NS=() _POD_IP=() _POD_ADMIN=() _POD_PROXY_PID=()
+_PODS_NODE_IPV6=0  # 1 once the node's bridge has its IPv6 address
+declare -A _POD_NS=() _POD_IP=() _POD_IP6=() _POD_ADMIN=() _POD_PROXY_PID=()
 
 # ---- messages and outcomes -------------------------------------------------------------------
 
@@ -133,9 +137,11 @@ pods_init() {
   pods_log "run $PODS_RUN: node namespace $PODS_NODE_NS ($PODS_SUBNET.1), logs in $PODS_DIR"
 }
 
-# pod_add NAME IP: a pod namespace with lo up and eth0 = IP/24 on the node's bridge.
+# pod_add NAME IP [IP6]: a pod namespace with lo up and eth0 = IP/24 on the node's bridge. With
+# IP6 (e.g. "$PODS_SUBNET6:3", i.e. fd77::3) the pod is dual-stack: eth0 also gets IP6/64 (see
+# _pods_add_ipv6).
 pod_add() {
-  local name=$1 ip=$2
+  local name=$1 ip=$2 ip6=${3:-}
   [[ $name =~ ^[a-z][a-z0-9-]*$ ]] || pods_fail "pod_add: bad pod name '$name'"
   [[ -z ${_POD_NS[$name]:-} ]] || pods_fail "pod_add: pod '$name' already exists"
   local ns="$PODS_RUN-$name" port="veth${#_POD_NS[@]}"
@@ -150,7 +156,68 @@ pod_add() {
   _POD_NS[$name]=$ns
   _POD_IP[$name]=$ip
   _POD_ADMIN[$name]=4191
-  pods_log "pod $name: namespace $ns, $ip"
+  if [[ -n $ip6 ]]; then
+    _pods_add_ipv6 "$name" "$ns" "$ip6"
+    pods_log "pod $name: namespace $ns, $ip and $ip6"
+  else
+    pods_log "pod $name: namespace $ns, $ip"
+  fi
+}
+
+# pods_require_ipv6: skips (fails under CI) when the kernel has no IPv6 or ip6tables of the mode
+# is missing. Called by pod_add for a dual-stack pod; a test may call it first to skip early.
+pods_require_ipv6() {
+  [[ -d /proc/sys/net/ipv6 ]] || pods_skip "the kernel has no IPv6 (ipv6.disable=1 or no ipv6 module)"
+  command -v "ip6tables-$PODS_IPTABLES_MODE" >/dev/null || pods_skip "'ip6tables-$PODS_IPTABLES_MODE' not found"
+}
+
+# Enables IPv6 in a namespace this run created, if it is disabled there (a new namespace starts
+# with the kernel's IPv6 defaults, so this is normally a no-op). Never the host's namespace.
+_pods_enable_ipv6() {
+  local ns=$1 dev key
+  _pods_owns_ns "$ns" || pods_fail "refusing to change IPv6 settings of namespace '$ns': not created by this run"
+  for dev in all default "${@:2}"; do
+    key=net.ipv6.conf.$dev.disable_ipv6
+    if [[ $(ip netns exec "$ns" sysctl -n "$key" 2>/dev/null) != 0 ]]; then
+      ip netns exec "$ns" sysctl -q -w "$key=0" >/dev/null || pods_fail "cannot enable IPv6 in namespace $ns ($key)"
+    fi
+  done
+}
+
+_pods_owns_ns() {
+  local ns
+  for ns in "${_PODS_NAMESPACES[@]}"; do [[ $ns == "$1" ]] && return 0; done
+  return 1
+}
+
+# The node's bridge gets "$PODS_SUBNET6:1/64" the first time a dual-stack pod is added.
+_pods_node_ipv6() {
+  ((_PODS_NODE_IPV6 == 0)) || return 0
+  pods_require_ipv6
+  _pods_enable_ipv6 "$PODS_NODE_NS" lo br0
+  ip -n "$PODS_NODE_NS" -6 addr add "$PODS_SUBNET6:1/64" dev br0 nodad
+  _PODS_NODE_IPV6=1
+}
+
+# eth0 gets IP6/64 with `nodad`: no duplicate address detection, so the address is usable at once
+# instead of "tentative" for a second or more (the addresses exist only in this run's namespaces,
+# so there is nothing to collide with). The default IPv6 route points at the node, like IPv4's.
+_pods_add_ipv6() {
+  local name=$1 ns=$2 ip6=$3
+  [[ $ip6 == *:* && $ip6 != */* ]] || pods_fail "pod_add: bad IPv6 address '$ip6' (expected e.g. $PODS_SUBNET6:3)"
+  _pods_node_ipv6
+  _pods_enable_ipv6 "$ns" lo eth0
+  ip -n "$ns" -6 addr add "$ip6/64" dev eth0 nodad || pods_fail "pod_add: cannot add $ip6/64 to pod $name"
+  ip -n "$ns" -6 route add default via "$PODS_SUBNET6:1" dev eth0
+  _POD_IP6[$name]=$ip6
+  wait_for _pods_ipv6_ready "$ns" "$ip6" || pods_fail "pod $name: IPv6 address $ip6 or ::1 not usable"
+}
+
+# Both the pod address and ::1 are configured and not tentative.
+_pods_ipv6_ready() {
+  local ns=$1 ip6=$2
+  [[ -n $(ip -n "$ns" -6 addr show dev eth0 to "$ip6/128" -tentative 2>/dev/null) ]] &&
+    [[ -n $(ip -n "$ns" -6 addr show dev lo to ::1/128 2>/dev/null) ]]
 }
 
 _pod_ns() {
@@ -164,6 +231,13 @@ pod_ip() {
 }
 
 pod_netns() { _pod_ns "$1"; }
+
+# pod_ip6 NAME: the pod's IPv6 address (fails unless the pod was added dual-stack).
+pod_ip6() {
+  [[ -n ${_POD_NS[$1]:-} ]] || pods_fail "no pod named '$1'"
+  [[ -n ${_POD_IP6[$1]:-} ]] || pods_fail "pod '$1' has no IPv6 address (pod_add NAME IP IP6)"
+  echo "${_POD_IP6[$1]}"
+}
 
 # pod_exec NAME CMD...: runs CMD inside the pod (as root, so its TCP is intercepted).
 pod_exec() {
@@ -229,36 +303,51 @@ _pods_not_alive() { ! _pods_alive "$1"; }
 
 # pod_init_iptables NAME [EXTRA WEFT-INIT FLAGS...]: runs the real weft-init for the pod, with
 # Linkerd's chart arguments. weft-init is itself started inside the pod as well as given --netns,
-# so that even a weft-init that ignored --netns could never touch the host's rules.
+# so that even a weft-init that ignored --netns could never touch the host's rules. An IPv4-only
+# pod gets --ipv6=false; a dual-stack pod gets weft-init's default (--ipv6 true: ip6tables rules
+# too), and then must have the IPv6 chains as well.
 pod_init_iptables() {
-  local name=$1 ns log
+  local name=$1 ns log ipv6_flag=() tables=(iptables)
   shift
   ns=$(_pod_ns "$name")
   log="$PODS_DIR/$name-init.log"
+  if [[ -n ${_POD_IP6[$name]:-} ]]; then
+    tables+=(ip6tables)
+  else
+    ipv6_flag=(--ipv6=false)
+  fi
   if ! ip netns exec "$ns" "$WEFT_BIN_DIR/weft-init" \
       --incoming-proxy-port 4143 --outgoing-proxy-port 4140 --proxy-uid "$PODS_PROXY_UID" \
-      --iptables-mode "$PODS_IPTABLES_MODE" --ipv6=false --netns "/run/netns/$ns" "$@" >"$log" 2>&1; then
+      --iptables-mode "$PODS_IPTABLES_MODE" "${ipv6_flag[@]}" --netns "/run/netns/$ns" "$@" >"$log" 2>&1; then
     cat "$log" >&2
     pods_fail "weft-init failed in pod $name"
   fi
-  ip netns exec "$ns" "iptables-$PODS_IPTABLES_MODE-save" -t nat >>"$log" 2>&1 || true
-  pod_exec "$name" "iptables-$PODS_IPTABLES_MODE" -t nat -S PROXY_INIT_OUTPUT >/dev/null 2>&1 ||
-    pods_fail "weft-init left no PROXY_INIT_OUTPUT chain in pod $name (see $log)"
-  pods_log "pod $name: iptables installed ($*)"
+  local t
+  for t in "${tables[@]}"; do
+    ip netns exec "$ns" "$t-$PODS_IPTABLES_MODE-save" -t nat >>"$log" 2>&1 || true
+    pod_exec "$name" "$t-$PODS_IPTABLES_MODE" -t nat -S PROXY_INIT_OUTPUT >/dev/null 2>&1 ||
+      pods_fail "weft-init left no $t PROXY_INIT_OUTPUT chain in pod $name (see $log)"
+  done
+  pods_log "pod $name: ${tables[*]} installed ($*)"
 }
 
 # pod_start_proxy NAME [VAR=VALUE...]: runs weft-proxy inside the pod as UID 2102 (so its own
 # connections are not intercepted), logging to $PODS_DIR/NAME-proxy.log, and waits for /ready.
+# A dual-stack pod's proxy listens as docs/config.md says (inbound [::]:4143, outbound
+# 127.0.0.1:4140 and [::1]:4140) unless VAR=VALUE says otherwise.
 pod_start_proxy() {
-  local name=$1 ns log arg
+  local name=$1 ns log arg dual=()
   shift
   ns=$(_pod_ns "$name")
   log="$PODS_DIR/$name-proxy.log"
+  if [[ -n ${_POD_IP6[$name]:-} ]]; then
+    dual=(WEFT_PROXY_INBOUND_LISTEN_ADDR=[::]:4143 "WEFT_PROXY_OUTBOUND_LISTEN_ADDRS=127.0.0.1:4140,[::1]:4140")
+  fi
   for arg in "$@"; do
     if [[ $arg == WEFT_PROXY_ADMIN_LISTEN_ADDR=* ]]; then _POD_ADMIN[$name]=${arg##*:}; fi
   done
   ip netns exec "$ns" setpriv --reuid "$PODS_PROXY_UID" --regid "$PODS_PROXY_UID" --clear-groups \
-    env WEFT_PROXY_LOG=${PODS_PROXY_LOG:-info} WEFT_PROXY_SHUTDOWN_GRACE_PERIOD=2s "$@" "$WEFT_BIN_DIR/weft-proxy" \
+    env WEFT_PROXY_LOG=${PODS_PROXY_LOG:-info} WEFT_PROXY_SHUTDOWN_GRACE_PERIOD=2s "${dual[@]}" "$@" "$WEFT_BIN_DIR/weft-proxy" \
     >"$log" 2>&1 </dev/null &
   local pid=$!
   _PODS_PIDS+=("$pid")
