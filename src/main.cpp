@@ -1,12 +1,6 @@
 // weft-proxy: reads the configuration from the environment, starts the proxy, and drains it on
 // SIGTERM or SIGINT. The only proxy code not linked into the tests.
-#include "weft/app/proxy.hpp"
-#include "weft/build_info.hpp"
-#include "weft/core/config.hpp"
-#include "weft/core/log.hpp"
-
 #include <spdlog/spdlog.h>
-
 #include <sys/resource.h>
 
 #include <csignal>
@@ -14,6 +8,12 @@
 #include <cstring>
 #include <iostream>
 #include <string_view>
+
+#include "weft/app/proxy.hpp"
+#include "weft/build_info.hpp"
+#include "weft/core/config.hpp"
+#include "weft/core/log.hpp"
+#include "weft/metrics/labels.hpp"
 
 namespace {
 
@@ -24,16 +24,12 @@ void print_help() {
             << ": the weft service-mesh sidecar.\n\n"
                "Configured by environment variables (see docs/config.md):\n\n";
   for (const auto& var : weft::core::proxy_env_vars()) {
-    std::cout << "  " << var.name << "\n      " << var.help << "\n      default: "
-              << (var.default_value.empty() ? "(unset)" : var.default_value) << "\n";
+    std::cout << "  " << var.name << "\n      " << var.help
+              << "\n      default: " << (var.default_value.empty() ? "(unset)" : var.default_value)
+              << "\n";
   }
   std::cout << "\nSIGTERM or SIGINT: stop accepting, let open connections finish within\n"
                "WEFT_PROXY_SHUTDOWN_GRACE_PERIOD, then exit 0.\n";
-}
-
-std::string addr(const boost::asio::ip::tcp::endpoint& e) {
-  const auto ip = e.address().to_string();
-  return (e.address().is_v6() ? "[" + ip + "]" : ip) + ":" + std::to_string(e.port());
 }
 
 // Many proxied connections need many descriptors: use all the hard limit allows.
@@ -85,12 +81,15 @@ int main(int argc, char** argv) {
 
   try {
     weft::app::Proxy proxy(config);
-    spdlog::info("Admin interface on {}", addr(proxy.admin_endpoint()));
-    spdlog::info("Inbound interface on {}", addr(proxy.inbound_endpoint()));
+    spdlog::info("Admin interface on {}",
+                 weft::metrics::format_target_addr(proxy.admin_endpoint()));
+    spdlog::info("Inbound interface on {}",
+                 weft::metrics::format_target_addr(proxy.inbound_endpoint()));
     for (const auto& outbound : proxy.outbound_endpoints()) {
-      spdlog::info("Outbound interface on {}", addr(outbound));
+      spdlog::info("Outbound interface on {}", weft::metrics::format_target_addr(outbound));
     }
-    spdlog::info("weft-proxy {} running with {} worker(s)", weft::build_info::version, config.cores);
+    spdlog::info("weft-proxy {} running with {} worker(s)", weft::build_info::version,
+                 config.cores);
     proxy.start();
 
     int signal = 0;

@@ -4,7 +4,6 @@
 
 #include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/post.hpp>
-
 #include <chrono>
 #include <csignal>
 #include <numeric>
@@ -13,7 +12,8 @@ namespace weft::app {
 
 namespace {
 
-std::unique_ptr<net::OrigDst> orig_dst_for(const std::optional<boost::asio::ip::tcp::endpoint>& fixed) {
+std::unique_ptr<net::OrigDst> orig_dst_for(
+    const std::optional<boost::asio::ip::tcp::endpoint>& fixed) {
   if (fixed) return std::make_unique<net::FixedOrigDst>(*fixed);
   return std::make_unique<net::SocketOrigDst>();
 }
@@ -21,7 +21,8 @@ std::unique_ptr<net::OrigDst> orig_dst_for(const std::optional<boost::asio::ip::
 }  // namespace
 
 Proxy::Proxy(core::ProxyConfig config)
-    : Proxy(config, orig_dst_for(config.inbound_orig_dst), orig_dst_for(config.outbound_orig_dst)) {}
+    : Proxy(config, orig_dst_for(config.inbound_orig_dst), orig_dst_for(config.outbound_orig_dst)) {
+}
 
 Proxy::Proxy(core::ProxyConfig config, std::unique_ptr<net::OrigDst> inbound_orig_dst,
              std::unique_ptr<net::OrigDst> outbound_orig_dst)
@@ -37,9 +38,9 @@ Proxy::Proxy(core::ProxyConfig config, std::unique_ptr<net::OrigDst> inbound_ori
   auto inbound = config_.inbound_listen;
   auto outbound = config_.outbound_listen;
   for (unsigned i = 0; i < config_.cores; ++i) {
-    workers_.push_back(std::make_unique<Worker>(WorkerSetup{&config_, inbound_orig_dst_.get(),
-                                                            outbound_orig_dst_.get(),
-                                                            &registry_->shard(i), inbound, outbound}));
+    workers_.push_back(std::make_unique<Worker>(
+        WorkerSetup{&config_, inbound_orig_dst_.get(), outbound_orig_dst_.get(),
+                    &registry_->shard(i), inbound, outbound}));
     inbound = inbound_endpoint();
     outbound = outbound_endpoints();
   }
@@ -51,7 +52,9 @@ Proxy::~Proxy() { stop(); }
 boost::asio::ip::tcp::endpoint Proxy::inbound_endpoint() const {
   return workers_.front()->endpoints(metrics::Direction::inbound).front();
 }
-boost::asio::ip::tcp::endpoint Proxy::outbound_endpoint() const { return outbound_endpoints().front(); }
+boost::asio::ip::tcp::endpoint Proxy::outbound_endpoint() const {
+  return outbound_endpoints().front();
+}
 std::vector<boost::asio::ip::tcp::endpoint> Proxy::outbound_endpoints() const {
   return workers_.front()->endpoints(metrics::Direction::outbound);
 }

@@ -1,28 +1,16 @@
 #include "weft/app/tcp_forward.hpp"
 
+#include <spdlog/spdlog.h>
+
 #include "weft/core/error.hpp"
+#include "weft/metrics/labels.hpp"
 #include "weft/net/connector.hpp"
 #include "weft/net/duplex.hpp"
-
-#include <spdlog/spdlog.h>
 
 namespace weft::app {
 
 namespace asio = boost::asio;
 using asio::ip::tcp;
-
-namespace {
-
-std::string_view direction_name(metrics::Direction d) {
-  return d == metrics::Direction::inbound ? "inbound" : "outbound";
-}
-
-std::string to_string(const tcp::endpoint& e) {
-  if (e.address().is_v6()) return fmt::format("[{}]:{}", e.address().to_string(), e.port());
-  return fmt::format("{}:{}", e.address().to_string(), e.port());
-}
-
-}  // namespace
 
 bool is_forwarding_loop(const tcp::endpoint& listener, const tcp::endpoint& target) noexcept {
   // A listener on a wildcard address answers on every local address, so the port alone decides;
@@ -35,12 +23,14 @@ asio::awaitable<void> forward_tcp(const ListenerContext& ctx, tcp::socket client
   net::prepare_socket(client);
   const auto target = ctx.orig_dst->resolve(client);
   if (!target) {
-    spdlog::debug("{}: dropping connection: {}", direction_name(ctx.direction), target.error().message());
+    spdlog::debug("{}: dropping connection: {}", metrics::to_string(ctx.direction),
+                  target.error().message());
     net::reset(client);
     co_return;
   }
   if (is_forwarding_loop(ctx.local, *target)) {
-    spdlog::warn("{}: refusing connection to {}: {}", direction_name(ctx.direction), to_string(*target),
+    spdlog::warn("{}: refusing connection to {}: {}", metrics::to_string(ctx.direction),
+                 metrics::format_target_addr(*target),
                  make_error_code(errc::forwarding_loop).message());
     net::reset(client);
     co_return;
@@ -52,16 +42,16 @@ asio::awaitable<void> forward_tcp(const ListenerContext& ctx, tcp::socket client
   auto endpoint = co_await net::connect(*target, timeout);
   if (!endpoint) {
     // The client learns of the failure as a reset, as it would without the proxy in between.
-    spdlog::debug("{}: connect to {} failed: {}", direction_name(ctx.direction), to_string(*target),
-                  endpoint.error().message());
+    spdlog::debug("{}: connect to {} failed: {}", metrics::to_string(ctx.direction),
+                  metrics::format_target_addr(*target), endpoint.error().message());
     net::reset(client);
     client_metrics.close(endpoint.error());
     co_return;
   }
-  auto endpoint_metrics =
-      ctx.metrics->open_tcp({ctx.direction, metrics::Peer::dst, *target, ctx.endpoint_no_tls_reason});
-  co_await net::duplex({client, client_metrics}, {*endpoint, endpoint_metrics}, {*ctx.buffers, *ctx.pipes},
-                       ctx.idle_timeout);
+  auto endpoint_metrics = ctx.metrics->open_tcp(
+      {ctx.direction, metrics::Peer::dst, *target, ctx.endpoint_no_tls_reason});
+  co_await net::duplex({client, client_metrics}, {*endpoint, endpoint_metrics},
+                       {*ctx.buffers, *ctx.pipes}, ctx.idle_timeout);
 }
 
 }  // namespace weft::app

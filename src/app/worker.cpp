@@ -1,6 +1,6 @@
 #include "weft/app/worker.hpp"
 
-#include "weft/net/listener.hpp"
+#include <spdlog/spdlog.h>
 
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
@@ -8,7 +8,8 @@
 #include <boost/asio/post.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
-#include <spdlog/spdlog.h>
+
+#include "weft/net/listener.hpp"
 
 namespace weft::app {
 
@@ -29,13 +30,27 @@ constexpr auto kAcceptBackoff = std::chrono::milliseconds(100);
 
 Worker::Worker(const WorkerSetup& setup) {
   const auto& config = *setup.config;
-  add_listener(setup.inbound_listen,
-               {metrics::Direction::inbound, {}, setup.inbound_orig_dst, config.inbound_connect_timeout,
-                config.tcp_idle_timeout, kNoTlsFromRemote, kLoopback, setup.metrics, &buffers_, &pipes_});
+  add_listener(setup.inbound_listen, {metrics::Direction::inbound,
+                                      {},
+                                      setup.inbound_orig_dst,
+                                      config.inbound_connect_timeout,
+                                      config.tcp_idle_timeout,
+                                      kNoTlsFromRemote,
+                                      kLoopback,
+                                      setup.metrics,
+                                      &buffers_,
+                                      &pipes_});
   for (const auto& addr : setup.outbound_listen) {
-    add_listener(addr, {metrics::Direction::outbound, {}, setup.outbound_orig_dst,
-                        config.outbound_connect_timeout, config.tcp_idle_timeout, kLoopback,
-                        kNotProvidedByDiscovery, setup.metrics, &buffers_, &pipes_});
+    add_listener(addr, {metrics::Direction::outbound,
+                        {},
+                        setup.outbound_orig_dst,
+                        config.outbound_connect_timeout,
+                        config.tcp_idle_timeout,
+                        kLoopback,
+                        kNotProvidedByDiscovery,
+                        setup.metrics,
+                        &buffers_,
+                        &pipes_});
   }
 }
 

@@ -1,9 +1,9 @@
 #include "weft/core/config.hpp"
 
-#include "weft/core/log.hpp"
-
 #include <cstdlib>
 #include <thread>
+
+#include "weft/core/log.hpp"
 
 namespace weft::core {
 namespace {
@@ -23,7 +23,8 @@ constexpr EnvVar kVars[] = {
      "A proxied connection with no bytes in either direction for this long is closed."},
     {"WEFT_PROXY_SHUTDOWN_GRACE_PERIOD", "2m",
      "After SIGTERM/SIGINT, how long open connections may finish before the proxy exits."},
-    {"WEFT_PROXY_CORES", "1", "Worker threads, each with its own event loop and listeners (1-1024)."},
+    {"WEFT_PROXY_CORES", "1",
+     "Worker threads, each with its own event loop and listeners (1-1024)."},
     {"WEFT_PROXY_LOG", "warn,weft=info",
      "Log filter: a level (trace|debug|info|warn|error|off), optionally with weft=<level>."},
     {"WEFT_PROXY_LOG_FORMAT", "plain", "Log format: plain or json."},
@@ -81,7 +82,8 @@ std::vector<boost::asio::ip::tcp::endpoint> parse_listen_list(const std::string&
 
 std::span<const EnvVar> proxy_env_vars() noexcept { return kVars; }
 
-ConfigError::ConfigError(std::string variable, const std::string& value, const std::string& expected)
+ConfigError::ConfigError(std::string variable, const std::string& value,
+                         const std::string& expected)
     : std::runtime_error(variable + "=\"" + value + "\" is not valid: expected " + expected),
       variable_(std::move(variable)) {}
 
@@ -104,13 +106,15 @@ ProxyConfig load_proxy_config(const EnvLookup& env) {
     c.outbound_listen = parse_listen_list(*list);
   }
   c.admin_listen = r.get("WEFT_PROXY_ADMIN_LISTEN_ADDR", parse_socket_addr, kAddr);
-  c.inbound_connect_timeout = r.get("WEFT_PROXY_INBOUND_CONNECT_TIMEOUT", parse_duration, kDuration);
-  c.outbound_connect_timeout = r.get("WEFT_PROXY_OUTBOUND_CONNECT_TIMEOUT", parse_duration, kDuration);
+  c.inbound_connect_timeout =
+      r.get("WEFT_PROXY_INBOUND_CONNECT_TIMEOUT", parse_duration, kDuration);
+  c.outbound_connect_timeout =
+      r.get("WEFT_PROXY_OUTBOUND_CONNECT_TIMEOUT", parse_duration, kDuration);
   c.tcp_idle_timeout = r.get("WEFT_PROXY_TCP_IDLE_TIMEOUT", parse_duration, kDuration);
   c.shutdown_grace_period = r.get("WEFT_PROXY_SHUTDOWN_GRACE_PERIOD", parse_duration, kDuration);
   for (auto* d : {&c.inbound_connect_timeout, &c.outbound_connect_timeout, &c.tcp_idle_timeout}) {
     if (d->count() == 0) {
-      const char* name = d == &c.tcp_idle_timeout         ? "WEFT_PROXY_TCP_IDLE_TIMEOUT"
+      const char* name = d == &c.tcp_idle_timeout          ? "WEFT_PROXY_TCP_IDLE_TIMEOUT"
                          : d == &c.inbound_connect_timeout ? "WEFT_PROXY_INBOUND_CONNECT_TIMEOUT"
                                                            : "WEFT_PROXY_OUTBOUND_CONNECT_TIMEOUT";
       throw ConfigError(name, "0", "a duration greater than zero");
@@ -121,12 +125,16 @@ ProxyConfig load_proxy_config(const EnvLookup& env) {
       "a whole number of cores from 1 to 1024"));
   c.log = r.raw("WEFT_PROXY_LOG");
   if (!parse_log_filter(c.log)) {
-    throw ConfigError("WEFT_PROXY_LOG", c.log, "a level (trace|debug|info|warn|error|off), e.g. warn,weft=info");
+    throw ConfigError("WEFT_PROXY_LOG", c.log,
+                      "a level (trace|debug|info|warn|error|off), e.g. warn,weft=info");
   }
   const auto format = r.raw("WEFT_PROXY_LOG_FORMAT");
-  if (format == "plain") c.log_format = LogFormat::plain;
-  else if (format == "json") c.log_format = LogFormat::json;
-  else throw ConfigError("WEFT_PROXY_LOG_FORMAT", format, "plain or json");
+  if (format == "plain")
+    c.log_format = LogFormat::plain;
+  else if (format == "json")
+    c.log_format = LogFormat::json;
+  else
+    throw ConfigError("WEFT_PROXY_LOG_FORMAT", format, "plain or json");
   for (auto [name, slot] : {std::pair{"WEFT_PROXY_INBOUND_ORIG_DST_ADDR", &c.inbound_orig_dst},
                             std::pair{"WEFT_PROXY_OUTBOUND_ORIG_DST_ADDR", &c.outbound_orig_dst}}) {
     if (auto v = env(name); v && !v->empty()) {

@@ -1,12 +1,12 @@
 #include "weft/core/log.hpp"
 
-#include "weft/core/config.hpp"
-
 #include <spdlog/pattern_formatter.h>
 #include <spdlog/sinks/stdout_sinks.h>
 #include <spdlog/spdlog.h>
 
 #include <boost/system/errc.hpp>
+
+#include "weft/core/config.hpp"
 
 namespace weft::core {
 namespace {
@@ -34,7 +34,8 @@ bool level_from(std::string_view s, spdlog::level::level_enum& out) {
 // Escapes the message for a JSON string value, so any log text yields one valid JSON object.
 class JsonEscapedMessage final : public spdlog::custom_flag_formatter {
  public:
-  void format(const spdlog::details::log_msg& msg, const std::tm&, spdlog::memory_buf_t& dest) override {
+  void format(const spdlog::details::log_msg& msg, const std::tm&,
+              spdlog::memory_buf_t& dest) override {
     for (char c : std::string_view(msg.payload.data(), msg.payload.size())) {
       switch (c) {
         case '"': dest.append(std::string_view("\\\"")); break;
@@ -89,7 +90,8 @@ result<spdlog::level::level_enum> parse_log_filter(std::string_view filter) {
 }
 
 void init_logging(std::string_view filter, LogFormat format) {
-  auto logger = std::make_shared<spdlog::logger>("weft", std::make_shared<spdlog::sinks::stderr_sink_mt>());
+  auto logger =
+      std::make_shared<spdlog::logger>("weft", std::make_shared<spdlog::sinks::stderr_sink_mt>());
   if (format == LogFormat::json) {
     auto formatter = std::make_unique<spdlog::pattern_formatter>(spdlog::pattern_time_type::utc);
     formatter->add_flag<JsonEscapedMessage>('*').set_pattern(

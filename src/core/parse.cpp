@@ -1,8 +1,7 @@
 #include "weft/core/parse.hpp"
 
-#include <boost/system/errc.hpp>
-
 #include <algorithm>
+#include <boost/system/errc.hpp>
 #include <cctype>
 #include <charconv>
 #include <limits>
@@ -44,19 +43,28 @@ result<std::uint16_t> parse_port(std::string_view s) {
 
 result<duration> parse_duration(std::string_view text) {
   text = trim(text);
-  const auto unit_at = std::find_if(text.begin(), text.end(), [](char c) { return !std::isdigit(static_cast<unsigned char>(c)); });
+  const auto unit_at = std::find_if(text.begin(), text.end(), [](char c) {
+    return !std::isdigit(static_cast<unsigned char>(c));
+  });
   const auto digits = text.substr(0, static_cast<std::size_t>(unit_at - text.begin()));
   const auto unit = text.substr(digits.size());
   std::uint64_t n = 0;
   if (!parse_number(digits, n)) return kInvalid;
   std::uint64_t ms_per_unit = 0;
-  if (unit == "ms") ms_per_unit = 1;
-  else if (unit == "s") ms_per_unit = 1000;
-  else if (unit == "m") ms_per_unit = 60'000;
-  else if (unit == "h") ms_per_unit = 3'600'000;
-  else if (unit == "d") ms_per_unit = 86'400'000;
-  else if (unit.empty() && n == 0) ms_per_unit = 1;
-  else return kInvalid;
+  if (unit == "ms")
+    ms_per_unit = 1;
+  else if (unit == "s")
+    ms_per_unit = 1000;
+  else if (unit == "m")
+    ms_per_unit = 60'000;
+  else if (unit == "h")
+    ms_per_unit = 3'600'000;
+  else if (unit == "d")
+    ms_per_unit = 86'400'000;
+  else if (unit.empty() && n == 0)
+    ms_per_unit = 1;
+  else
+    return kInvalid;
   if (n > std::numeric_limits<std::int64_t>::max() / ms_per_unit) return kInvalid;
   return duration{static_cast<std::int64_t>(n * ms_per_unit)};
 }
@@ -67,7 +75,8 @@ result<boost::asio::ip::tcp::endpoint> parse_socket_addr(std::string_view text) 
   std::string_view port;
   if (!text.empty() && text.front() == '[') {
     const auto close = text.find(']');
-    if (close == std::string_view::npos || close + 1 >= text.size() || text[close + 1] != ':') return kInvalid;
+    if (close == std::string_view::npos || close + 1 >= text.size() || text[close + 1] != ':')
+      return kInvalid;
     host = text.substr(1, close - 1);
     port = text.substr(close + 2);
   } else {
@@ -105,7 +114,8 @@ result<std::vector<PortRange>> parse_port_ranges(std::string_view text) {
 }
 
 bool contains_port(const std::vector<PortRange>& ranges, std::uint16_t port) noexcept {
-  return std::any_of(ranges.begin(), ranges.end(), [port](const PortRange& r) { return r.contains(port); });
+  return std::any_of(ranges.begin(), ranges.end(),
+                     [port](const PortRange& r) { return r.contains(port); });
 }
 
 std::string Cidr::to_string() const { return address.to_string() + "/" + std::to_string(prefix); }
@@ -118,7 +128,8 @@ result<Cidr> parse_cidr(std::string_view text) {
   if (ec) return kInvalid;
   const unsigned max_prefix = address.is_v4() ? 32 : 128;
   std::uint64_t prefix = max_prefix;
-  if (slash != std::string_view::npos && (!parse_number(text.substr(slash + 1), prefix) || prefix > max_prefix)) {
+  if (slash != std::string_view::npos &&
+      (!parse_number(text.substr(slash + 1), prefix) || prefix > max_prefix)) {
     return kInvalid;
   }
   return Cidr{address, static_cast<unsigned>(prefix)};
@@ -143,7 +154,8 @@ result<std::vector<Cidr>> parse_cidrs(std::string_view text) {
 
 result<bool> parse_bool(std::string_view text) {
   std::string lower(trim(text));
-  std::transform(lower.begin(), lower.end(), lower.begin(), [](unsigned char c) { return std::tolower(c); });
+  std::transform(lower.begin(), lower.end(), lower.begin(),
+                 [](unsigned char c) { return std::tolower(c); });
   if (lower == "true" || lower == "1" || lower == "yes") return true;
   if (lower == "false" || lower == "0" || lower == "no") return false;
   return result<bool>(boost::system::in_place_error, kInvalid);

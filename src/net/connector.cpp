@@ -1,14 +1,13 @@
 #include "weft/net/connector.hpp"
 
-#include "weft/core/error.hpp"
-
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/experimental/awaitable_operators.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/this_coro.hpp>
 #include <boost/asio/use_awaitable.hpp>
-
 #include <variant>
+
+#include "weft/core/error.hpp"
 
 namespace weft::net {
 

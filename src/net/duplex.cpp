@@ -1,8 +1,7 @@
 #include "weft/net/duplex.hpp"
 
-#include "weft/core/clock.hpp"
-#include "weft/core/error.hpp"
-#include "weft/net/connector.hpp"
+#include <fcntl.h>
+#include <sys/socket.h>
 
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/experimental/awaitable_operators.hpp>
@@ -10,11 +9,11 @@
 #include <boost/asio/this_coro.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/asio/write.hpp>
-
-#include <fcntl.h>
-#include <sys/socket.h>
-
 #include <cerrno>
+
+#include "weft/core/clock.hpp"
+#include "weft/core/error.hpp"
+#include "weft/net/connector.hpp"
 
 namespace weft::net {
 namespace {
@@ -47,8 +46,8 @@ struct Shared {
 
 // One direction. Reads speculatively (the sockets are non-blocking) and waits for readiness
 // only when nothing is buffered in the kernel, so a buffer is held only while bytes are in flight.
-asio::awaitable<void> pump(DuplexSide from, error_code& from_error, DuplexSide to, error_code& to_error,
-                           BufferPool& pool, Shared& shared) {
+asio::awaitable<void> pump(DuplexSide from, error_code& from_error, DuplexSide to,
+                           error_code& to_error, BufferPool& pool, Shared& shared) {
   BufferPool::Lease lease;
   while (!shared.stop) {
     if (!lease) lease = pool.acquire();
@@ -77,7 +76,8 @@ asio::awaitable<void> pump(DuplexSide from, error_code& from_error, DuplexSide t
     }
     from.metrics.add_read(n);
     shared.idle.touch(Clock::now());
-    auto [write_ec, written] = co_await asio::async_write(to.socket, asio::buffer(buf.data(), n), kAwait);
+    auto [write_ec, written] =
+        co_await asio::async_write(to.socket, asio::buffer(buf.data(), n), kAwait);
     if (write_ec) {
       if (!shared.stop) {
         to_error = write_ec;
@@ -118,7 +118,8 @@ asio::awaitable<void> splice_pump(DuplexSide from, error_code& from_error, Duple
       }
       pipe = std::move(*leased);
     }
-    const auto n = ::splice(from_fd, nullptr, pipe.write_fd(), nullptr, PipePool::kPipeSize, kFlags);
+    const auto n =
+        ::splice(from_fd, nullptr, pipe.write_fd(), nullptr, PipePool::kPipeSize, kFlags);
     if (n < 0 && errno == EINTR) continue;
     if (n < 0 && errno == EAGAIN) {
       pipe.release();

@@ -1,13 +1,13 @@
 #include "weft/net/orig_dst.hpp"
 
-#include "weft/core/error.hpp"
-
 #include <linux/netfilter_ipv4.h>
 #include <linux/netfilter_ipv6/ip6_tables.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
 
 #include <cstring>
+
+#include "weft/core/error.hpp"
 
 namespace weft::net {
 
@@ -27,9 +27,12 @@ result<boost::asio::ip::tcp::endpoint> SocketOrigDst::resolve(
   if (rc != 0) return make_error_code(errc::no_original_dst);
   // The kernel does not update `len` for SO_ORIGINAL_DST, so size the address by its family.
   std::size_t size = 0;
-  if (storage.ss_family == AF_INET) size = sizeof(sockaddr_in);
-  else if (storage.ss_family == AF_INET6) size = sizeof(sockaddr_in6);
-  else return make_error_code(errc::no_original_dst);
+  if (storage.ss_family == AF_INET)
+    size = sizeof(sockaddr_in);
+  else if (storage.ss_family == AF_INET6)
+    size = sizeof(sockaddr_in6);
+  else
+    return make_error_code(errc::no_original_dst);
   boost::asio::ip::tcp::endpoint target;
   std::memcpy(target.data(), &storage, size);
   target.resize(size);

@@ -1,13 +1,13 @@
 // The admin server of a running proxy, scraped as Prometheus would after real traffic: probes,
 // and an exposition that the real `promtool check metrics` accepts.
+#include <gtest/gtest.h>
+
+#include <cstdlib>
+
 #include "support/client.hpp"
 #include "support/process.hpp"
 #include "support/proxy_fixture.hpp"
 #include "support/servers.hpp"
-
-#include <gtest/gtest.h>
-
-#include <cstdlib>
 
 namespace weft::test {
 namespace {
@@ -30,17 +30,20 @@ TEST(ProxyAdmin, ProbesAndAPromtoolCleanScrapeAfterTraffic) {
   ASSERT_TRUE(wait_for_metric(*proxy, "tcp_open_connections", {}, 0));
   const auto scrape = http_get(proxy->admin_endpoint(), "/metrics", &status);
   EXPECT_EQ(status, 200);
-  for (const char* family : {"tcp_open_total", "tcp_close_total", "tcp_open_connections",
-                             "tcp_read_bytes_total", "tcp_write_bytes_total",
-                             "process_cpu_seconds_total", "process_resident_memory_bytes",
-                             "process_open_fds", "process_start_time_seconds", "proxy_build_info"}) {
+  for (const char* family :
+       {"tcp_open_total", "tcp_close_total", "tcp_open_connections", "tcp_read_bytes_total",
+        "tcp_write_bytes_total", "process_cpu_seconds_total", "process_resident_memory_bytes",
+        "process_open_fds", "process_start_time_seconds", "proxy_build_info"}) {
     EXPECT_NE(scrape.find(std::string("# TYPE ") + family), std::string::npos) << family;
   }
   EXPECT_GT(metric_value(scrape, "process_resident_memory_bytes"), 0);
-  EXPECT_EQ(metric_value(scrape, "tcp_read_bytes_total", {{"direction", "outbound"}, {"peer", "src"}}), 7);
+  EXPECT_EQ(
+      metric_value(scrape, "tcp_read_bytes_total", {{"direction", "outbound"}, {"peer", "src"}}),
+      7);
 
   if (!have_program("promtool")) {
-    if (std::getenv("CI") != nullptr) FAIL() << "promtool missing (scripts/install-deps.sh installs it)";
+    if (std::getenv("CI") != nullptr)
+      FAIL() << "promtool missing (scripts/install-deps.sh installs it)";
     GTEST_SKIP() << "promtool not installed";
   }
   const auto check = run_command({"promtool", "check", "metrics"}, scrape);

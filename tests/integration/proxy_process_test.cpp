@@ -2,16 +2,15 @@
 // --help and --version, port-0 addresses logged, the loopback reverse-proxy mode through
 // *_ORIG_DST_ADDR, and the SIGTERM drain (in-flight connections finish, new ones are refused,
 // exit 0; after the grace period it exits 0 anyway).
+#include <gtest/gtest.h>
+
+#include <csignal>
+
 #include "support/client.hpp"
 #include "support/process.hpp"
 #include "support/proxy_fixture.hpp"
 #include "support/servers.hpp"
-
 #include "weft/core/parse.hpp"
-
-#include <gtest/gtest.h>
-
-#include <csignal>
 
 namespace weft::test {
 namespace {

@@ -1,15 +1,14 @@
 // Opaque TCP through the whole proxy in-process: echo, a 100 MB byte-exact transfer, half-close
 // both ways, 1,000 concurrent connections, refused/reset/unresponsive endpoints, idle timeout and
 // loop prevention; each checked through the client and through the proxy's tcp_* metrics.
-#include "support/client.hpp"
-#include "support/proxy_fixture.hpp"
-#include "support/servers.hpp"
-
-#include "weft/core/error.hpp"
-
 #include <gtest/gtest.h>
 
 #include <random>
+
+#include "support/client.hpp"
+#include "support/proxy_fixture.hpp"
+#include "support/servers.hpp"
+#include "weft/core/error.hpp"
 
 namespace weft::test {
 namespace {
@@ -30,17 +29,26 @@ TEST(TcpForward, EchoThroughInboundAndOutbound) {
   for (const char* dir : {"inbound", "outbound"}) {
     for (const char* peer : {"src", "dst"}) {
       EXPECT_TRUE(wait_for_metric(*proxy, "tcp_open_total",
-                                  {{"direction", dir}, {"peer", peer}, {"target_addr", target}}, 1));
-      EXPECT_TRUE(wait_for_metric(*proxy, "tcp_read_bytes_total", {{"direction", dir}, {"peer", peer}}, 5));
-      EXPECT_TRUE(wait_for_metric(*proxy, "tcp_write_bytes_total", {{"direction", dir}, {"peer", peer}}, 5));
+                                  {{"direction", dir}, {"peer", peer}, {"target_addr", target}},
+                                  1));
+      EXPECT_TRUE(
+          wait_for_metric(*proxy, "tcp_read_bytes_total", {{"direction", dir}, {"peer", peer}}, 5));
+      EXPECT_TRUE(wait_for_metric(*proxy, "tcp_write_bytes_total",
+                                  {{"direction", dir}, {"peer", peer}}, 5));
     }
   }
   const auto text = proxy->registry().render();
-  EXPECT_EQ(metric_value(text, "tcp_open_total", {{"direction", "inbound"}, {"peer", "src"},
-                                                  {"tls", "no_identity"},
-                                                  {"no_tls_reason", "no_tls_from_remote"}}), 1);
-  EXPECT_EQ(metric_value(text, "tcp_open_total", {{"direction", "outbound"}, {"peer", "dst"},
-                                                  {"no_tls_reason", "not_provided_by_service_discovery"}}), 1);
+  EXPECT_EQ(metric_value(text, "tcp_open_total",
+                         {{"direction", "inbound"},
+                          {"peer", "src"},
+                          {"tls", "no_identity"},
+                          {"no_tls_reason", "no_tls_from_remote"}}),
+            1);
+  EXPECT_EQ(metric_value(text, "tcp_open_total",
+                         {{"direction", "outbound"},
+                          {"peer", "dst"},
+                          {"no_tls_reason", "not_provided_by_service_discovery"}}),
+            1);
 }
 
 TEST(TcpForward, HundredMegabytesArriveByteExact) {
@@ -67,9 +75,11 @@ TEST(TcpForward, HundredMegabytesArriveByteExact) {
   ReadEnd end{};
   EXPECT_EQ(c.read_to_end(end), sha256_hex(all));
   EXPECT_EQ(end, ReadEnd::eof);
-  EXPECT_TRUE(wait_for_metric(*proxy, "tcp_read_bytes_total", {{"direction", "outbound"}, {"peer", "src"}},
+  EXPECT_TRUE(wait_for_metric(*proxy, "tcp_read_bytes_total",
+                              {{"direction", "outbound"}, {"peer", "src"}},
                               static_cast<double>(kTotal)));
-  EXPECT_TRUE(wait_for_metric(*proxy, "tcp_write_bytes_total", {{"direction", "outbound"}, {"peer", "dst"}},
+  EXPECT_TRUE(wait_for_metric(*proxy, "tcp_write_bytes_total",
+                              {{"direction", "outbound"}, {"peer", "dst"}},
                               static_cast<double>(kTotal)));
   EXPECT_TRUE(wait_for_metric(*proxy, "tcp_open_connections", {}, 0));
 }
@@ -113,8 +123,10 @@ TEST(TcpForward, ThousandConcurrentConnections) {
     clients.emplace_back(proxy->outbound_endpoint());
     ASSERT_TRUE(clients.back().connected()) << "connection " << i;
   }
-  for (int i = 0; i < 1000; ++i) ASSERT_TRUE(clients[i].send_all("conn-" + std::to_string(1000 + i)));
-  for (int i = 0; i < 1000; ++i) ASSERT_EQ(clients[i].read_exactly(9), "conn-" + std::to_string(1000 + i));
+  for (int i = 0; i < 1000; ++i)
+    ASSERT_TRUE(clients[i].send_all("conn-" + std::to_string(1000 + i)));
+  for (int i = 0; i < 1000; ++i)
+    ASSERT_EQ(clients[i].read_exactly(9), "conn-" + std::to_string(1000 + i));
   EXPECT_TRUE(wait_for_metric(*proxy, "tcp_open_connections", {{"peer", "src"}}, 1000));
   EXPECT_TRUE(wait_for_metric(*proxy, "tcp_open_connections", {{"peer", "dst"}}, 1000));
   clients.clear();
@@ -131,8 +143,9 @@ TEST(TcpForward, RefusedEndpointResetsTheClient) {
   ReadEnd end{};
   c.read_to_end(end);
   EXPECT_EQ(end, ReadEnd::reset);
-  EXPECT_TRUE(wait_for_metric(*proxy, "tcp_close_total",
-                              {{"peer", "src"}, {"errno", "ECONNREFUSED"}, {"target_addr", addr_label(nowhere)}}, 1));
+  EXPECT_TRUE(wait_for_metric(
+      *proxy, "tcp_close_total",
+      {{"peer", "src"}, {"errno", "ECONNREFUSED"}, {"target_addr", addr_label(nowhere)}}, 1));
   EXPECT_EQ(metric_value(proxy->registry().render(), "tcp_open_total", {{"peer", "dst"}}), 0);
 }
 
@@ -163,7 +176,8 @@ TEST(TcpForward, EndpointResetMidStreamReachesTheClientAsAReset) {
   ReadEnd end{};
   c.read_to_end(end);
   EXPECT_EQ(end, ReadEnd::reset);
-  EXPECT_TRUE(wait_for_metric(*proxy, "tcp_close_total", {{"peer", "dst"}, {"errno", "ECONNRESET"}}, 1));
+  EXPECT_TRUE(
+      wait_for_metric(*proxy, "tcp_close_total", {{"peer", "dst"}, {"errno", "ECONNRESET"}}, 1));
 }
 
 TEST(TcpForward, UnresponsiveEndpointHitsTheConnectTimeout) {
@@ -182,7 +196,8 @@ TEST(TcpForward, UnresponsiveEndpointHitsTheConnectTimeout) {
   ReadEnd end{};
   c.read_to_end(end);
   EXPECT_EQ(end, ReadEnd::reset);
-  EXPECT_TRUE(wait_for_metric(*proxy, "tcp_close_total", {{"peer", "src"}, {"errno", "ETIMEDOUT"}}, 1));
+  EXPECT_TRUE(
+      wait_for_metric(*proxy, "tcp_close_total", {{"peer", "src"}, {"errno", "ETIMEDOUT"}}, 1));
 }
 
 TEST(TcpForward, IdleConnectionIsClosed) {
@@ -197,7 +212,8 @@ TEST(TcpForward, IdleConnectionIsClosed) {
   ReadEnd end{};
   c.read_to_end(end);  // nothing more is sent: the proxy must end the connection by itself
   EXPECT_EQ(end, ReadEnd::reset);
-  EXPECT_TRUE(wait_for_metric(*proxy, "tcp_close_total", {{"peer", "src"}, {"errno", "ETIMEDOUT"}}, 1));
+  EXPECT_TRUE(
+      wait_for_metric(*proxy, "tcp_close_total", {{"peer", "src"}, {"errno", "ETIMEDOUT"}}, 1));
   EXPECT_TRUE(wait_for_metric(*proxy, "tcp_open_connections", {}, 0));
 }
 
@@ -205,13 +221,15 @@ TEST(TcpForward, IdleConnectionIsClosed) {
 // the inbound port.
 class SelfOrigDst final : public net::OrigDst {
  public:
-  result<boost::asio::ip::tcp::endpoint> resolve(const boost::asio::ip::tcp::socket& s) const override {
+  result<boost::asio::ip::tcp::endpoint> resolve(
+      const boost::asio::ip::tcp::socket& s) const override {
     return s.local_endpoint();
   }
 };
 
 TEST(TcpForward, ConnectionToTheProxyItselfIsRefused) {
-  auto proxy = start_proxy(loopback_config(), std::make_unique<SelfOrigDst>(), std::make_unique<SelfOrigDst>());
+  auto proxy = start_proxy(loopback_config(), std::make_unique<SelfOrigDst>(),
+                           std::make_unique<SelfOrigDst>());
   for (const auto& listener : {proxy->inbound_endpoint(), proxy->outbound_endpoint()}) {
     Client c(listener);
     ASSERT_TRUE(c.connected());
@@ -226,13 +244,15 @@ TEST(TcpForward, ConnectionToTheProxyItselfIsRefused) {
 
 class NoOrigDst final : public net::OrigDst {
  public:
-  result<boost::asio::ip::tcp::endpoint> resolve(const boost::asio::ip::tcp::socket&) const override {
+  result<boost::asio::ip::tcp::endpoint> resolve(
+      const boost::asio::ip::tcp::socket&) const override {
     return make_error_code(errc::no_original_dst);
   }
 };
 
 TEST(TcpForward, ConnectionWithoutOriginalDestinationIsReset) {
-  auto proxy = start_proxy(loopback_config(), std::make_unique<NoOrigDst>(), std::make_unique<net::SocketOrigDst>());
+  auto proxy = start_proxy(loopback_config(), std::make_unique<NoOrigDst>(),
+                           std::make_unique<net::SocketOrigDst>());
   // Both have no redirect: the seam says so for inbound, the kernel for outbound.
   for (const auto& listener : {proxy->inbound_endpoint(), proxy->outbound_endpoint()}) {
     Client c(listener);
@@ -260,7 +280,8 @@ TEST(TcpForward, DualStackListeners) {
   ASSERT_EQ(outbound.size(), 2u);
   const auto inbound_port = proxy->inbound_endpoint().port();
   const std::vector<boost::asio::ip::tcp::endpoint> listeners = {
-      outbound[0], outbound[1],
+      outbound[0],
+      outbound[1],
       {boost::asio::ip::make_address("127.0.0.1"), inbound_port},  // v4-mapped on a [::] listener
       {boost::asio::ip::make_address("::1"), inbound_port}};
   for (const auto& listener : listeners) {

@@ -2,9 +2,9 @@
 // TCP peer sees (data, EOF, reset) and never hang.
 #pragma once
 
-#include <boost/asio/ip/tcp.hpp>
 #include <gtest/gtest.h>
 
+#include <boost/asio/ip/tcp.hpp>
 #include <chrono>
 #include <string>
 #include <string_view>

@@ -37,7 +37,8 @@ class ChildProcess {
   /// Everything the child wrote to stderr so far.
   std::string stderr_text() const;
   /// Waits until stderr contains `needle`; returns the text after it up to the end of line.
-  std::optional<std::string> wait_for_log(const std::string& needle, std::chrono::milliseconds timeout) const;
+  std::optional<std::string> wait_for_log(const std::string& needle,
+                                          std::chrono::milliseconds timeout) const;
 
  private:
   int pid_ = -1;

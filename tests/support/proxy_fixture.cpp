@@ -1,10 +1,11 @@
 #include "support/proxy_fixture.hpp"
 
-#include "support/process.hpp"
-
 #include <sys/resource.h>
 
 #include <thread>
+
+#include "support/process.hpp"
+#include "weft/metrics/labels.hpp"
 
 namespace weft::test {
 
@@ -33,9 +34,11 @@ core::ProxyConfig loopback_config() {
   return config;
 }
 
-std::unique_ptr<app::Proxy> start_proxy(core::ProxyConfig config, std::unique_ptr<net::OrigDst> inbound,
+std::unique_ptr<app::Proxy> start_proxy(core::ProxyConfig config,
+                                        std::unique_ptr<net::OrigDst> inbound,
                                         std::unique_ptr<net::OrigDst> outbound) {
-  auto proxy = std::make_unique<app::Proxy>(std::move(config), std::move(inbound), std::move(outbound));
+  auto proxy =
+      std::make_unique<app::Proxy>(std::move(config), std::move(inbound), std::move(outbound));
   proxy->start();
   return proxy;
 }
@@ -47,11 +50,11 @@ std::unique_ptr<app::Proxy> start_proxy_to(const boost::asio::ip::tcp::endpoint&
 }
 
 std::string addr_label(const boost::asio::ip::tcp::endpoint& e) {
-  const auto ip = e.address().to_string();
-  return (e.address().is_v6() ? "[" + ip + "]" : ip) + ":" + std::to_string(e.port());
+  return metrics::format_target_addr(e);
 }
 
-std::string http_get(const boost::asio::ip::tcp::endpoint& admin, const std::string& path, int* status) {
+std::string http_get(const boost::asio::ip::tcp::endpoint& admin, const std::string& path,
+                     int* status) {
   const auto r = run_command({"curl", "-sS", "--max-time", "10", "-w", "\n%{http_code}",
                               "http://" + addr_label(admin) + path});
   if (r.exit_code != 0) {

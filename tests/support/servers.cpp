@@ -1,14 +1,14 @@
 #include "support/servers.hpp"
 
+#include <openssl/evp.h>
+
+#include <array>
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
 #include <boost/asio/read.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/asio/write.hpp>
-#include <openssl/evp.h>
-
-#include <array>
 #include <memory>
 
 namespace weft::test {
@@ -68,46 +68,59 @@ TestServer::TestServer(ServerKind kind)
       endpoint_(acceptor_.local_endpoint()),
       kind_(kind) {
   acceptor_.listen(asio::socket_base::max_listen_connections);
-  asio::co_spawn(ioc_, [this]() -> asio::awaitable<void> {
-    for (;;) {
-      auto [ec, s] = co_await acceptor_.async_accept(kAwait);
-      if (ec) co_return;
-      ++accepted_;
-      switch (kind_) {
-        case ServerKind::echo: asio::co_spawn(ioc_, echo(std::move(s)), asio::detached); break;
-        case ServerKind::sink_sha256: asio::co_spawn(ioc_, sink(std::move(s)), asio::detached); break;
-        case ServerKind::reset: {
-          boost::system::error_code ignored;
-          s.set_option(asio::socket_base::linger(true, 0), ignored);
-          s.close(ignored);
-          break;
-        }
-        case ServerKind::reset_after_data:
-          asio::co_spawn(ioc_, [s = std::move(s)]() mutable -> asio::awaitable<void> {
-            co_await asio::async_write(s, asio::buffer(std::string_view("partial")), kAwait);
-            char byte;
-            co_await asio::async_read(s, asio::buffer(&byte, 1), kAwait);
-            boost::system::error_code ignored;
-            s.set_option(asio::socket_base::linger(true, 0), ignored);
-            s.close(ignored);
-          }, asio::detached);
-          break;
-        case ServerKind::speak_first:
-          asio::co_spawn(ioc_, [this, s = std::move(s)]() mutable -> asio::awaitable<void> {
-            co_await asio::async_write(s, asio::buffer(std::string_view("hello\n")), kAwait);
-            boost::system::error_code ignored;
-            s.shutdown(tcp::socket::shutdown_send, ignored);
-            std::string got;
-            auto [ec2, n] = co_await asio::async_read(s, asio::dynamic_buffer(got), kAwait);
-            if (ec2 == asio::error::eof) {
-              std::lock_guard lock(mutex_);
-              received_ += got;
+  asio::co_spawn(
+      ioc_,
+      [this]() -> asio::awaitable<void> {
+        for (;;) {
+          auto [ec, s] = co_await acceptor_.async_accept(kAwait);
+          if (ec) co_return;
+          ++accepted_;
+          switch (kind_) {
+            case ServerKind::echo: asio::co_spawn(ioc_, echo(std::move(s)), asio::detached); break;
+            case ServerKind::sink_sha256:
+              asio::co_spawn(ioc_, sink(std::move(s)), asio::detached);
+              break;
+            case ServerKind::reset: {
+              boost::system::error_code ignored;
+              s.set_option(asio::socket_base::linger(true, 0), ignored);
+              s.close(ignored);
+              break;
             }
-          }, asio::detached);
-          break;
-      }
-    }
-  }, asio::detached);
+            case ServerKind::reset_after_data:
+              asio::co_spawn(
+                  ioc_,
+                  [s = std::move(s)]() mutable -> asio::awaitable<void> {
+                    co_await asio::async_write(s, asio::buffer(std::string_view("partial")),
+                                               kAwait);
+                    char byte;
+                    co_await asio::async_read(s, asio::buffer(&byte, 1), kAwait);
+                    boost::system::error_code ignored;
+                    s.set_option(asio::socket_base::linger(true, 0), ignored);
+                    s.close(ignored);
+                  },
+                  asio::detached);
+              break;
+            case ServerKind::speak_first:
+              asio::co_spawn(
+                  ioc_,
+                  [this, s = std::move(s)]() mutable -> asio::awaitable<void> {
+                    co_await asio::async_write(s, asio::buffer(std::string_view("hello\n")),
+                                               kAwait);
+                    boost::system::error_code ignored;
+                    s.shutdown(tcp::socket::shutdown_send, ignored);
+                    std::string got;
+                    auto [ec2, n] = co_await asio::async_read(s, asio::dynamic_buffer(got), kAwait);
+                    if (ec2 == asio::error::eof) {
+                      std::lock_guard lock(mutex_);
+                      received_ += got;
+                    }
+                  },
+                  asio::detached);
+              break;
+          }
+        }
+      },
+      asio::detached);
   thread_ = std::thread([this] { ioc_.run(); });
 }
 

@@ -3,10 +3,9 @@
 // Each runs its own io_context on its own thread, on 127.0.0.1 with a kernel-chosen port.
 #pragma once
 
+#include <atomic>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
-
-#include <atomic>
 #include <functional>
 #include <mutex>
 #include <string>

@@ -3,18 +3,17 @@
 // integration tests drive the same object in-process, with original destinations from a seam.
 #pragma once
 
+#include <atomic>
+#include <boost/asio/io_context.hpp>
+#include <memory>
+#include <thread>
+#include <vector>
+
 #include "weft/admin/server.hpp"
 #include "weft/app/worker.hpp"
 #include "weft/core/config.hpp"
 #include "weft/metrics/tcp.hpp"
 #include "weft/net/orig_dst.hpp"
-
-#include <boost/asio/io_context.hpp>
-
-#include <atomic>
-#include <memory>
-#include <thread>
-#include <vector>
 
 namespace weft::app {
 

@@ -3,16 +3,15 @@
 // share it and differ only in their ListenerContext.
 #pragma once
 
+#include <boost/asio/awaitable.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <string_view>
+
 #include "weft/core/parse.hpp"
 #include "weft/metrics/tcp.hpp"
 #include "weft/net/buffer_pool.hpp"
-#include "weft/net/pipe_pool.hpp"
 #include "weft/net/orig_dst.hpp"
-
-#include <boost/asio/awaitable.hpp>
-#include <boost/asio/ip/tcp.hpp>
-
-#include <string_view>
+#include "weft/net/pipe_pool.hpp"
 
 namespace weft::app {
 
@@ -35,6 +34,7 @@ bool is_forwarding_loop(const boost::asio::ip::tcp::endpoint& listener,
                         const boost::asio::ip::tcp::endpoint& target) noexcept;
 
 /// Serves one accepted connection to its end. Never throws for network errors.
-boost::asio::awaitable<void> forward_tcp(const ListenerContext& ctx, boost::asio::ip::tcp::socket client);
+boost::asio::awaitable<void> forward_tcp(const ListenerContext& ctx,
+                                         boost::asio::ip::tcp::socket client);
 
 }  // namespace weft::app

@@ -1,22 +1,21 @@
 // One worker: a thread with its own io_context, its own SO_REUSEPORT inbound and outbound
-// listeners, buffer and pipe pools and metrics shard. A connection lives and dies on the worker that
-// accepted it, so nothing on the data path is shared between threads.
+// listeners, buffer and pipe pools and metrics shard. A connection lives and dies on the worker
+// that accepted it, so nothing on the data path is shared between threads.
 #pragma once
+
+#include <atomic>
+#include <boost/asio/awaitable.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <memory>
+#include <thread>
+#include <vector>
 
 #include "weft/app/tcp_forward.hpp"
 #include "weft/core/config.hpp"
 #include "weft/metrics/tcp.hpp"
 #include "weft/net/buffer_pool.hpp"
 #include "weft/net/orig_dst.hpp"
-
-#include <boost/asio/awaitable.hpp>
-#include <boost/asio/io_context.hpp>
-#include <boost/asio/ip/tcp.hpp>
-
-#include <atomic>
-#include <memory>
-#include <thread>
-#include <vector>
 
 namespace weft::app {
 
@@ -47,12 +46,15 @@ class Worker {
   /// Stops the event loop, abandoning open connections, and joins the thread. Thread-safe.
   void stop();
   /// Connections accepted and not yet finished. Thread-safe.
-  std::size_t active_connections() const noexcept { return active_.load(std::memory_order_acquire); }
+  std::size_t active_connections() const noexcept {
+    return active_.load(std::memory_order_acquire);
+  }
 
  private:
   struct Listener {
     boost::asio::ip::tcp::acceptor acceptor;
-    ListenerContext ctx;  // connections keep a reference: Listener is heap-allocated and never moves
+    ListenerContext
+        ctx;  // connections keep a reference: Listener is heap-allocated and never moves
   };
 
   void add_listener(const boost::asio::ip::tcp::endpoint& addr, ListenerContext ctx);

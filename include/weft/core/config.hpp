@@ -3,10 +3,7 @@
 // a map. Invalid values throw ConfigError naming the variable; main exits with code 64 (EX_USAGE).
 #pragma once
 
-#include "weft/core/parse.hpp"
-
 #include <boost/asio/ip/tcp.hpp>
-
 #include <functional>
 #include <optional>
 #include <span>
@@ -14,6 +11,8 @@
 #include <string>
 #include <string_view>
 #include <vector>
+
+#include "weft/core/parse.hpp"
 
 namespace weft::core {
 

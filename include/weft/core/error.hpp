@@ -4,7 +4,6 @@
 #pragma once
 
 #include <boost/system/error_code.hpp>
-
 #include <string_view>
 #include <type_traits>
 

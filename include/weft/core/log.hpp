@@ -3,11 +3,11 @@
 // logging calls are safe from any thread.
 #pragma once
 
-#include "weft/core/result.hpp"
-
 #include <spdlog/common.h>
 
 #include <string_view>
+
+#include "weft/core/result.hpp"
 
 namespace weft::core {
 

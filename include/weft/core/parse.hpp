@@ -3,16 +3,15 @@
 // ranges ("25,587,4567-4568") and CIDRs. Shared by weft-proxy's environment and weft-init's flags.
 #pragma once
 
-#include "weft/core/result.hpp"
-
 #include <boost/asio/ip/address.hpp>
 #include <boost/asio/ip/tcp.hpp>
-
 #include <chrono>
 #include <cstdint>
 #include <string>
 #include <string_view>
 #include <vector>
+
+#include "weft/core/result.hpp"
 
 namespace weft::core {
 

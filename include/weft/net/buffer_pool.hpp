@@ -35,7 +35,8 @@ class BufferPool {
 
    private:
     friend class BufferPool;
-    Lease(BufferPool* pool, std::unique_ptr<std::byte[]> data) : pool_(pool), data_(std::move(data)) {}
+    Lease(BufferPool* pool, std::unique_ptr<std::byte[]> data)
+        : pool_(pool), data_(std::move(data)) {}
     BufferPool* pool_ = nullptr;
     std::unique_ptr<std::byte[]> data_;
   };

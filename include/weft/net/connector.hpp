@@ -2,11 +2,11 @@
 // options every proxied connection wants (TCP_NODELAY, non-blocking for speculative reads).
 #pragma once
 
-#include "weft/core/parse.hpp"
-#include "weft/core/result.hpp"
-
 #include <boost/asio/awaitable.hpp>
 #include <boost/asio/ip/tcp.hpp>
+
+#include "weft/core/parse.hpp"
+#include "weft/core/result.hpp"
 
 namespace weft::net {
 

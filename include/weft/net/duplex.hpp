@@ -4,13 +4,13 @@
 // byte metrics. A failure on one side reaches the other as a reset, never as a clean end of stream.
 #pragma once
 
+#include <boost/asio/awaitable.hpp>
+#include <boost/asio/ip/tcp.hpp>
+
 #include "weft/core/parse.hpp"
 #include "weft/metrics/tcp.hpp"
 #include "weft/net/buffer_pool.hpp"
 #include "weft/net/pipe_pool.hpp"
-
-#include <boost/asio/awaitable.hpp>
-#include <boost/asio/ip/tcp.hpp>
 
 namespace weft::net {
 

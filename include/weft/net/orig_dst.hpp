@@ -3,9 +3,9 @@
 // instead of the kernel's SO_ORIGINAL_DST.
 #pragma once
 
-#include "weft/core/result.hpp"
-
 #include <boost/asio/ip/tcp.hpp>
+
+#include "weft/core/result.hpp"
 
 namespace weft::net {
 
@@ -29,7 +29,8 @@ class SocketOrigDst final : public OrigDst {
 class FixedOrigDst final : public OrigDst {
  public:
   explicit FixedOrigDst(boost::asio::ip::tcp::endpoint target) : target_(target) {}
-  result<boost::asio::ip::tcp::endpoint> resolve(const boost::asio::ip::tcp::socket&) const override {
+  result<boost::asio::ip::tcp::endpoint> resolve(
+      const boost::asio::ip::tcp::socket&) const override {
     return target_;
   }
 

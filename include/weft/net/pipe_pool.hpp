@@ -4,10 +4,10 @@
 // idle connection holds no pipe and no descriptors beyond its two sockets. Worker thread only.
 #pragma once
 
-#include "weft/core/result.hpp"
-
 #include <cstddef>
 #include <vector>
+
+#include "weft/core/result.hpp"
 
 namespace weft::net {
 
@@ -49,7 +49,8 @@ class PipePool {
   PipePool(const PipePool&) = delete;
   PipePool& operator=(const PipePool&) = delete;
 
-  /// A pipe from the free list, or a new one. Errors: the pipe2(2) errno (e.g. too_many_files_open).
+  /// A pipe from the free list, or a new one. Errors: the pipe2(2) errno (e.g.
+  /// too_many_files_open).
   result<Lease> acquire();
   std::size_t free_count() const noexcept { return free_.size(); }
 

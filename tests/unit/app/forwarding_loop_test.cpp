@@ -1,8 +1,8 @@
+#include <gtest/gtest.h>
+
 #include "weft/app/tcp_forward.hpp"
 #include "weft/core/clock.hpp"
 #include "weft/core/parse.hpp"
-
-#include <gtest/gtest.h>
 
 namespace weft::app {
 namespace {

@@ -1,11 +1,11 @@
 // docs/config.md is the operator's reference: every variable the proxy reads must be in it.
-#include "weft/core/config.hpp"
-
 #include <gtest/gtest.h>
 #include <spdlog/fmt/fmt.h>
 
 #include <fstream>
 #include <sstream>
+
+#include "weft/core/config.hpp"
 
 namespace weft::core {
 namespace {

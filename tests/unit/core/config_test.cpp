@@ -1,9 +1,10 @@
 #include "weft/core/config.hpp"
-#include "weft/core/log.hpp"
 
 #include <gtest/gtest.h>
 
 #include <map>
+
+#include "weft/core/log.hpp"
 
 namespace weft::core {
 namespace {
@@ -67,11 +68,14 @@ TEST(Config, ReadsEveryVariable) {
 }
 
 TEST(Config, OutboundListenAddrsTakesOneOrTwoAddresses) {
-  const auto c = load_proxy_config(env_of({{"WEFT_PROXY_OUTBOUND_LISTEN_ADDRS", "127.0.0.1:4140,[::1]:4140"}}));
+  const auto c = load_proxy_config(
+      env_of({{"WEFT_PROXY_OUTBOUND_LISTEN_ADDRS", "127.0.0.1:4140,[::1]:4140"}}));
   ASSERT_EQ(c.outbound_listen.size(), 2u);
   EXPECT_TRUE(c.outbound_listen[1].address().is_v6());
   for (const char* bad : {"127.0.0.1:1,127.0.0.1:2,127.0.0.1:3", "127.0.0.1:1,", "x"}) {
-    EXPECT_THROW(load_proxy_config(env_of({{"WEFT_PROXY_OUTBOUND_LISTEN_ADDRS", bad}})), ConfigError) << bad;
+    EXPECT_THROW(load_proxy_config(env_of({{"WEFT_PROXY_OUTBOUND_LISTEN_ADDRS", bad}})),
+                 ConfigError)
+        << bad;
   }
 }
 

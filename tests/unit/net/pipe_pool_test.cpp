@@ -1,8 +1,7 @@
 #include "weft/net/pipe_pool.hpp"
 
-#include <gtest/gtest.h>
-
 #include <fcntl.h>
+#include <gtest/gtest.h>
 #include <unistd.h>
 
 namespace weft::net {
