@@ -3,6 +3,7 @@
 #include <sys/socket.h>
 
 #include <boost/asio/detail/socket_option.hpp>
+#include <boost/asio/ip/v6_only.hpp>
 
 namespace weft::net {
 
