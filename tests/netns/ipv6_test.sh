@@ -6,7 +6,8 @@
 # responses are right, that both proxies counted the IPv6 connections under the bracketed
 # target_addr, the bare target_ip and the right direction, and that the proxies' own IPv6
 # connections are not intercepted again (one connection per request at every hop, and the socket
-# chain followed port by port).
+# chain followed port by port). Finally b's inbound listener must take IPv4 even when b's
+# namespace sets net.ipv6.bindv6only=1.
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/lib/pods.sh"
 
@@ -161,6 +162,25 @@ check_socket_chain() {
   expect_totals "$n"
 }
 
+# IPv4 into a dual-stack pod whose namespace has net.ipv6.bindv6only=1 (a per-namespace sysctl
+# some images and hardened hosts set): the [::]:4143 listener must still take IPv4, because the
+# IPv4 REDIRECT to 4143 has no other listener to reach. b's proxy is restarted under it.
+check_bindv6only() {
+  pod_stop_proxy b || pods_fail "b's proxy did not exit cleanly"
+  pod_sysctl b net.ipv6.bindv6only=1
+  pod_start_proxy b WEFT_PROXY_INBOUND_LISTEN_ADDR=[::]:4143 \
+    "WEFT_PROXY_OUTBOUND_LISTEN_ADDRS=127.0.0.1:4140,[::1]:4140"
+  get_payload -4 "http://$B_IP4:$HTTP_PORT/payload.bin"
+  get_payload -6 "http://[$B_IP6]:$HTTP_PORT/payload.bin"
+  check_pod_setup b  # *:4143 is dual-stack; [::]:4143 would be IPv6 only
+  pods_log "ok: bindv6only=1 in b: GETs by IPv4 and IPv6 address returned the payload"
+  local t
+  for t in "$T4" "$T6"; do
+    expect_metric b eq 1 tcp_open_total 'direction="inbound"' 'peer="src"' "$t"
+    expect_metric b eq 1 tcp_close_total 'direction="inbound"' 'peer="dst"' "$t" 'errno=""'
+  done
+}
+
 main() {
   setup
   check_pod_setup a
@@ -180,6 +200,8 @@ main() {
 
   check_socket_chain $((ROUNDS + 2))
   expect_counted $((ROUNDS + 1)) "$T6" "$B_IP6"
+
+  check_bindv6only
   pods_log "PASS"
 }
 

@@ -255,6 +255,21 @@ pod_exec_as_proxy() {
   ip netns exec "$ns" setpriv --reuid "$PODS_PROXY_UID" --regid "$PODS_PROXY_UID" --clear-groups "$@"
 }
 
+# pod_sysctl NAME KEY=VALUE...: sets net.* sysctls inside the pod's namespace, e.g.
+# net.ipv6.bindv6only=1. Only net.* keys are accepted: inside a namespace other than the host's,
+# those are the namespace's own, so nothing outside this run changes.
+pod_sysctl() {
+  local name=$1 ns kv
+  ns=$(_pod_ns "$name")
+  shift
+  _pods_owns_ns "$ns" || pods_fail "pod_sysctl: namespace '$ns' was not created by this run"
+  for kv in "$@"; do
+    [[ $kv =~ ^net\.[a-z0-9_.-]+=[^=]*$ ]] || pods_fail "pod_sysctl: expected net.KEY=VALUE, got '$kv'"
+    ip netns exec "$ns" sysctl -q -w "$kv" >/dev/null || pods_fail "pod_sysctl: cannot set $kv in pod $name"
+  done
+  pods_log "pod $name: sysctl $*"
+}
+
 # node_exec CMD...: runs CMD in the node namespace, from <subnet>.1: a vantage point outside every
 # pod (what Prometheus or an operator would see), with no iptables rules of its own.
 node_exec() { ip netns exec "$PODS_NODE_NS" "$@"; }
