@@ -22,7 +22,7 @@ setup() {
   pod_init_iptables b
   local pod
   for pod in a b; do
-    pod_start_proxy "$pod" WEFT_PROXY_INBOUND_LISTEN_ADDR=[::]:4143 \
+    pod_start_proxy "$pod" "WEFT_PROXY_INBOUND_LISTEN_ADDR=[::]:4143" \
       "WEFT_PROXY_OUTBOUND_LISTEN_ADDRS=127.0.0.1:4140,[::1]:4140"
   done
   B_IP4=$(pod_ip b)
@@ -168,7 +168,7 @@ check_socket_chain() {
 check_bindv6only() {
   pod_stop_proxy b || pods_fail "b's proxy did not exit cleanly"
   pod_sysctl b net.ipv6.bindv6only=1
-  pod_start_proxy b WEFT_PROXY_INBOUND_LISTEN_ADDR=[::]:4143 \
+  pod_start_proxy b "WEFT_PROXY_INBOUND_LISTEN_ADDR=[::]:4143" \
     "WEFT_PROXY_OUTBOUND_LISTEN_ADDRS=127.0.0.1:4140,[::1]:4140"
   get_payload -4 "http://$B_IP4:$HTTP_PORT/payload.bin"
   get_payload -6 "http://[$B_IP6]:$HTTP_PORT/payload.bin"

@@ -356,7 +356,7 @@ pod_start_proxy() {
   ns=$(_pod_ns "$name")
   log="$PODS_DIR/$name-proxy.log"
   if [[ -n ${_POD_IP6[$name]:-} ]]; then
-    dual=(WEFT_PROXY_INBOUND_LISTEN_ADDR=[::]:4143 "WEFT_PROXY_OUTBOUND_LISTEN_ADDRS=127.0.0.1:4140,[::1]:4140")
+    dual=("WEFT_PROXY_INBOUND_LISTEN_ADDR=[::]:4143" "WEFT_PROXY_OUTBOUND_LISTEN_ADDRS=127.0.0.1:4140,[::1]:4140")
   fi
   for arg in "$@"; do
     if [[ $arg == WEFT_PROXY_ADMIN_LISTEN_ADDR=* ]]; then _POD_ADMIN[$name]=${arg##*:}; fi
