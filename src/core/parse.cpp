@@ -156,8 +156,9 @@ result<bool> parse_bool(std::string_view text) {
   std::string lower(trim(text));
   std::transform(lower.begin(), lower.end(), lower.begin(),
                  [](unsigned char c) { return std::tolower(c); });
-  if (lower == "true" || lower == "1" || lower == "yes") return true;
-  if (lower == "false" || lower == "0" || lower == "no") return false;
+  // Go's strconv.ParseBool forms too (t, f), since Linkerd's proxy-init flags take them.
+  if (lower == "true" || lower == "t" || lower == "1" || lower == "yes") return true;
+  if (lower == "false" || lower == "f" || lower == "0" || lower == "no") return false;
   return result<bool>(boost::system::in_place_error, kInvalid);
 }
 

@@ -51,7 +51,7 @@ result<Cidr> parse_cidr(std::string_view text);
 /// Comma-separated CIDRs; an empty string is an empty list. Errors: invalid_argument.
 result<std::vector<Cidr>> parse_cidrs(std::string_view text);
 
-/// "true"/"false"/"1"/"0"/"yes"/"no" (case-insensitive). Errors: invalid_argument.
+/// "true"/"false"/"t"/"f"/"1"/"0"/"yes"/"no" (case-insensitive). Errors: invalid_argument.
 result<bool> parse_bool(std::string_view text);
 
 /// A positive integer in [min, max]. Errors: invalid_argument.

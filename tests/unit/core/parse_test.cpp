@@ -71,6 +71,8 @@ TEST(ParseCidr, ParsesBothFamilies) {
 TEST(ParseScalars, BoolAndUint) {
   EXPECT_TRUE(parse_bool("TRUE").value());
   EXPECT_FALSE(parse_bool("0").value());
+  EXPECT_TRUE(parse_bool("t").value());
+  EXPECT_FALSE(parse_bool("F").value());
   EXPECT_FALSE(parse_bool("maybe"));
   EXPECT_EQ(parse_uint("4", 1, 8).value(), 4u);
   EXPECT_FALSE(parse_uint("0", 1, 8));
