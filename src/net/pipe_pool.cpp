@@ -3,6 +3,7 @@
 #include <fcntl.h>
 #include <unistd.h>
 
+#include <boost/system/errc.hpp>
 #include <cerrno>
 
 namespace weft::net {
@@ -48,6 +49,7 @@ PipePool::~PipePool() {
 }
 
 result<PipePool::Lease> PipePool::acquire() {
+  if (exhausted_for_test_) return make_error_code(boost::system::errc::too_many_files_open);
   if (!free_.empty()) {
     const auto fds = free_.back();
     free_.pop_back();

@@ -54,11 +54,15 @@ class PipePool {
   result<Lease> acquire();
   std::size_t free_count() const noexcept { return free_.size(); }
 
+  /// From now on acquire() fails with too_many_files_open, as when descriptors run out.
+  void exhaust_for_test() noexcept { exhausted_for_test_ = true; }
+
  private:
   void give_back(Fds fds, bool empty) noexcept;
 
   std::size_t max_free_;
   std::vector<Fds> free_;
+  bool exhausted_for_test_ = false;
 };
 
 }  // namespace weft::net
