@@ -42,6 +42,14 @@ struct Shared {
     a.cancel(ignored);
     b.cancel(ignored);
   }
+
+  // Records the first failure, on the side it happened, and stops both directions. A failure
+  // after the stop is only the stop's own cancellation and is not recorded.
+  void fail(error_code& side_error, const error_code& ec, tcp::socket& a, tcp::socket& b) {
+    if (stop) return;
+    side_error = ec;
+    halt(a, b);
+  }
 };
 
 // One direction. Reads speculatively (the sockets are non-blocking) and waits for readiness
@@ -57,10 +65,7 @@ asio::awaitable<void> pump(DuplexSide from, error_code& from_error, DuplexSide t
     if (ec == asio::error::would_block || ec == asio::error::try_again) {
       lease.release();
       auto [wait_ec] = co_await from.socket.async_wait(tcp::socket::wait_read, kAwait);
-      if (wait_ec && !shared.stop) {
-        from_error = wait_ec;
-        shared.halt(from.socket, to.socket);
-      }
+      if (wait_ec) shared.fail(from_error, wait_ec, from.socket, to.socket);
       continue;
     }
     if (ec == asio::error::eof) {
@@ -70,8 +75,7 @@ asio::awaitable<void> pump(DuplexSide from, error_code& from_error, DuplexSide t
       co_return;
     }
     if (ec) {
-      from_error = ec;
-      shared.halt(from.socket, to.socket);
+      shared.fail(from_error, ec, from.socket, to.socket);
       co_return;
     }
     from.metrics.add_read(n);
@@ -79,10 +83,7 @@ asio::awaitable<void> pump(DuplexSide from, error_code& from_error, DuplexSide t
     auto [write_ec, written] =
         co_await asio::async_write(to.socket, asio::buffer(buf.data(), n), kAwait);
     if (write_ec) {
-      if (!shared.stop) {
-        to_error = write_ec;
-        shared.halt(from.socket, to.socket);
-      }
+      shared.fail(to_error, write_ec, from.socket, to.socket);
       co_return;
     }
     to.metrics.add_write(written);
@@ -124,18 +125,14 @@ asio::awaitable<void> splice_pump(DuplexSide from, error_code& from_error, Duple
     if (n < 0 && errno == EAGAIN) {
       pipe.release();
       auto [wait_ec] = co_await from.socket.async_wait(tcp::socket::wait_read, kAwait);
-      if (wait_ec && !shared.stop) {
-        from_error = wait_ec;
-        shared.halt(from.socket, to.socket);
-      }
+      if (wait_ec) shared.fail(from_error, wait_ec, from.socket, to.socket);
       continue;
     }
     if (n == 0) {
       // tcp_splice_read checks SOCK_DONE before the socket's pending error, so a reset socket can
       // read as end of stream: ask for the error before treating this as an orderly close.
       if (auto reset_error = pending_error(from_fd)) {
-        from_error = reset_error;
-        shared.halt(from.socket, to.socket);
+        shared.fail(from_error, reset_error, from.socket, to.socket);
         co_return;
       }
       error_code ignored;
@@ -143,8 +140,7 @@ asio::awaitable<void> splice_pump(DuplexSide from, error_code& from_error, Duple
       co_return;
     }
     if (n < 0) {
-      from_error = last_error();
-      shared.halt(from.socket, to.socket);
+      shared.fail(from_error, last_error(), from.socket, to.socket);
       co_return;
     }
     from.metrics.add_read(static_cast<std::uint64_t>(n));
@@ -155,10 +151,7 @@ asio::awaitable<void> splice_pump(DuplexSide from, error_code& from_error, Duple
       if (m < 0 && errno == EINTR) continue;
       if (m < 0 && errno == EAGAIN) {
         auto [wait_ec] = co_await to.socket.async_wait(tcp::socket::wait_write, kAwait);
-        if (wait_ec && !shared.stop) {
-          to_error = wait_ec;
-          shared.halt(from.socket, to.socket);
-        }
+        if (wait_ec) shared.fail(to_error, wait_ec, from.socket, to.socket);
         continue;
       }
       if (m <= 0) {
@@ -166,8 +159,7 @@ asio::awaitable<void> splice_pump(DuplexSide from, error_code& from_error, Duple
         // the pending error, when there is one, says what really happened.
         const auto write_error = m < 0 ? last_error() : make_error_code(asio::error::broken_pipe);
         const auto reset_error = pending_error(to_fd);
-        to_error = reset_error ? reset_error : write_error;
-        shared.halt(from.socket, to.socket);
+        shared.fail(to_error, reset_error ? reset_error : write_error, from.socket, to.socket);
         co_return;
       }
       pipe.pending -= static_cast<std::size_t>(m);
