@@ -2,6 +2,12 @@
 
 #include <spdlog/spdlog.h>
 
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <boost/asio/write.hpp>
+
+#include "weft/app/protocol_detect.hpp"
+#include "weft/core/clock.hpp"
 #include "weft/core/error.hpp"
 #include "weft/metrics/labels.hpp"
 #include "weft/net/connector.hpp"
@@ -38,8 +44,28 @@ asio::awaitable<void> forward_tcp(const ListenerContext& ctx, tcp::socket client
 
   auto client_metrics =
       ctx.metrics->open_tcp({ctx.direction, metrics::Peer::src, *target, ctx.client_no_tls_reason});
-  const auto timeout = ctx.connect_timeout;
-  auto endpoint = co_await net::connect(*target, timeout);
+
+  // Detection: until HTTP proxying lands every protocol is forwarded opaque, but the decision,
+  // its duration and the replay of the bytes read are already those of the L7 path.
+  Detection detection;
+  if (!core::contains_port(*ctx.opaque_ports, target->port())) {
+    const auto started = Clock::now();
+    detection = co_await detect_protocol(client, *ctx.buffers, ctx.detect_timeout);
+    ctx.metrics->detect().record(ctx.direction, detection.result, Clock::now() - started);
+    if (detection.result == metrics::DetectResult::read_timeout) {
+      spdlog::info("{}: protocol detection timed out after {}ms; continuing as opaque TCP to {}",
+                   metrics::to_string(ctx.direction), ctx.detect_timeout.count(),
+                   metrics::format_target_addr(*target));
+    }
+    if (detection.client_error || (detection.client_eof && detection.replay_size == 0)) {
+      // Nothing to forward: the client failed or closed before sending a byte.
+      if (detection.client_error) net::reset(client);
+      client_metrics.close(detection.client_error);
+      co_return;
+    }
+  }
+
+  auto endpoint = co_await net::connect(*target, ctx.connect_timeout);
   if (!endpoint) {
     // The client learns of the failure as a reset, as it would without the proxy in between.
     spdlog::debug("{}: connect to {} failed: {}", metrics::to_string(ctx.direction),
@@ -50,6 +76,22 @@ asio::awaitable<void> forward_tcp(const ListenerContext& ctx, tcp::socket client
   }
   auto endpoint_metrics = ctx.metrics->open_tcp(
       {ctx.direction, metrics::Peer::dst, *target, ctx.endpoint_no_tls_reason});
+  if (detection.replay_size > 0) {
+    // The bytes detection read go first, exactly as the client sent them.
+    const auto replay = detection.replay.bytes().first(detection.replay_size);
+    client_metrics.add_read(replay.size());
+    auto [ec, written] = co_await asio::async_write(
+        *endpoint, asio::buffer(replay.data(), replay.size()), asio::as_tuple(asio::use_awaitable));
+    if (ec) {
+      net::reset(client);
+      net::reset(*endpoint);
+      client_metrics.close({});
+      endpoint_metrics.close(ec);
+      co_return;
+    }
+    endpoint_metrics.add_write(written);
+  }
+  detection.replay.release();
   co_await net::duplex({client, client_metrics}, {*endpoint, endpoint_metrics},
                        {*ctx.buffers, *ctx.pipes}, ctx.idle_timeout);
 }

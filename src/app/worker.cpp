@@ -30,27 +30,31 @@ constexpr auto kAcceptBackoff = std::chrono::milliseconds(100);
 
 Worker::Worker(const WorkerSetup& setup) {
   const auto& config = *setup.config;
-  add_listener(setup.inbound_listen, {metrics::Direction::inbound,
-                                      {},
-                                      setup.inbound_orig_dst,
-                                      config.inbound_connect_timeout,
-                                      config.tcp_idle_timeout,
-                                      kNoTlsFromRemote,
-                                      kLoopback,
-                                      setup.metrics,
-                                      &buffers_,
-                                      &pipes_});
+  add_listener(setup.inbound_listen, {.direction = metrics::Direction::inbound,
+                                      .local = {},
+                                      .orig_dst = setup.inbound_orig_dst,
+                                      .connect_timeout = config.inbound_connect_timeout,
+                                      .idle_timeout = config.tcp_idle_timeout,
+                                      .detect_timeout = config.inbound_detect_timeout,
+                                      .opaque_ports = &config.inbound_opaque_ports,
+                                      .client_no_tls_reason = kNoTlsFromRemote,
+                                      .endpoint_no_tls_reason = kLoopback,
+                                      .metrics = setup.metrics,
+                                      .buffers = &buffers_,
+                                      .pipes = &pipes_});
   for (const auto& addr : setup.outbound_listen) {
-    add_listener(addr, {metrics::Direction::outbound,
-                        {},
-                        setup.outbound_orig_dst,
-                        config.outbound_connect_timeout,
-                        config.tcp_idle_timeout,
-                        kLoopback,
-                        kNotProvidedByDiscovery,
-                        setup.metrics,
-                        &buffers_,
-                        &pipes_});
+    add_listener(addr, {.direction = metrics::Direction::outbound,
+                        .local = {},
+                        .orig_dst = setup.outbound_orig_dst,
+                        .connect_timeout = config.outbound_connect_timeout,
+                        .idle_timeout = config.tcp_idle_timeout,
+                        .detect_timeout = config.outbound_detect_timeout,
+                        .opaque_ports = &config.outbound_opaque_ports,
+                        .client_no_tls_reason = kLoopback,
+                        .endpoint_no_tls_reason = kNotProvidedByDiscovery,
+                        .metrics = setup.metrics,
+                        .buffers = &buffers_,
+                        .pipes = &pipes_});
   }
 }
 

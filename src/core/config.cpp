@@ -19,6 +19,18 @@ constexpr EnvVar kVars[] = {
     {"WEFT_PROXY_ADMIN_LISTEN_ADDR", "0.0.0.0:4191", "Admin server: /metrics, /ready, /live."},
     {"WEFT_PROXY_INBOUND_CONNECT_TIMEOUT", "300ms", "Time to connect to the local application."},
     {"WEFT_PROXY_OUTBOUND_CONNECT_TIMEOUT", "1s", "Time to connect to a remote endpoint."},
+    {"WEFT_PROXY_INBOUND_DETECT_TIMEOUT", "10s",
+     "How long an inbound connection may take to send its first bytes before it is treated as "
+     "opaque TCP."},
+    {"WEFT_PROXY_OUTBOUND_DETECT_TIMEOUT", "10s",
+     "How long an outbound connection may take to send its first bytes before it is treated as "
+     "opaque TCP."},
+    {"WEFT_PROXY_INBOUND_PORTS_DISABLE_PROTOCOL_DETECTION", "",
+     "Inbound ports (and a-b ranges) forwarded as opaque TCP at once, with no detection."},
+    {"WEFT_PROXY_OUTBOUND_PORTS_DISABLE_PROTOCOL_DETECTION",
+     "25,587,3306,4444,5432,6379,9300,11211",
+     "Outbound ports (and a-b ranges) forwarded as opaque TCP at once: server-speaks-first "
+     "protocols such as SMTP, MySQL and Memcached must be listed here."},
     {"WEFT_PROXY_TCP_IDLE_TIMEOUT", "1h",
      "A proxied connection with no bytes in either direction for this long is closed."},
     {"WEFT_PROXY_SHUTDOWN_GRACE_PERIOD", "2m",
@@ -111,6 +123,14 @@ ProxyConfig load_proxy_config(const EnvLookup& env) {
   c.outbound_connect_timeout =
       r.get("WEFT_PROXY_OUTBOUND_CONNECT_TIMEOUT", parse_duration, kDuration);
   c.tcp_idle_timeout = r.get("WEFT_PROXY_TCP_IDLE_TIMEOUT", parse_duration, kDuration);
+  c.inbound_detect_timeout = r.get("WEFT_PROXY_INBOUND_DETECT_TIMEOUT", parse_duration, kDuration);
+  c.outbound_detect_timeout =
+      r.get("WEFT_PROXY_OUTBOUND_DETECT_TIMEOUT", parse_duration, kDuration);
+  constexpr const char* kPorts = "comma-separated ports or ranges, such as 25,3306,4567-4568";
+  c.inbound_opaque_ports =
+      r.get("WEFT_PROXY_INBOUND_PORTS_DISABLE_PROTOCOL_DETECTION", parse_port_ranges, kPorts);
+  c.outbound_opaque_ports =
+      r.get("WEFT_PROXY_OUTBOUND_PORTS_DISABLE_PROTOCOL_DETECTION", parse_port_ranges, kPorts);
   c.shutdown_grace_period = r.get("WEFT_PROXY_SHUTDOWN_GRACE_PERIOD", parse_duration, kDuration);
   for (auto* d : {&c.inbound_connect_timeout, &c.outbound_connect_timeout, &c.tcp_idle_timeout}) {
     if (d->count() == 0) {

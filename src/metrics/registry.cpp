@@ -133,6 +133,9 @@ std::string Registry::render() const {
   std::string out;
   render_tcp(out);
   TextWriter w(out);
+  std::vector<const DetectMetrics*> detect;
+  for (const auto& shard : shards_) detect.push_back(&shard->detect());
+  render_detect(detect, w);
   write_process_metrics(w, read_process_stats());
   write_build_info(w);
   return out;

@@ -34,7 +34,11 @@ void TextWriter::family(std::string_view name, std::string_view help, MetricType
   append_escaped_help(out_, help);
   out_ += "\n# TYPE ";
   out_ += name;
-  out_ += type == MetricType::counter ? " counter\n" : " gauge\n";
+  switch (type) {
+    case MetricType::counter: out_ += " counter\n"; break;
+    case MetricType::gauge: out_ += " gauge\n"; break;
+    case MetricType::histogram: out_ += " histogram\n"; break;
+  }
 }
 
 void TextWriter::labels(std::span<const Label> labels) {

@@ -31,6 +31,9 @@ core::ProxyConfig loopback_config() {
   config.admin_listen = {lo, 0};
   config.inbound_connect_timeout = std::chrono::seconds(2);
   config.outbound_connect_timeout = std::chrono::seconds(2);
+  // Many tests have clients that wait for the endpoint before sending: they wait out detection.
+  config.inbound_detect_timeout = std::chrono::milliseconds(300);
+  config.outbound_detect_timeout = std::chrono::milliseconds(300);
   return config;
 }
 

@@ -1,11 +1,13 @@
 // The life of one accepted connection in this release: find its original destination, refuse
-// forwarding loops, connect within the timeout, then run the opaque duplex. Inbound and outbound
+// forwarding loops, detect the protocol (unless the port is opaque), connect within the timeout,
+// replay the bytes detection read, then run the opaque duplex. Inbound and outbound
 // share it and differ only in their ListenerContext.
 #pragma once
 
 #include <boost/asio/awaitable.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <string_view>
+#include <vector>
 
 #include "weft/core/parse.hpp"
 #include "weft/metrics/tcp.hpp"
@@ -22,8 +24,10 @@ struct ListenerContext {
   const net::OrigDst* orig_dst;
   core::duration connect_timeout;
   core::duration idle_timeout;
-  std::string_view client_no_tls_reason;    // tls label of the accepted side
-  std::string_view endpoint_no_tls_reason;  // tls label of the connected side
+  core::duration detect_timeout;
+  const std::vector<core::PortRange>* opaque_ports;  // skip detection for these target ports
+  std::string_view client_no_tls_reason;             // tls label of the accepted side
+  std::string_view endpoint_no_tls_reason;           // tls label of the connected side
   metrics::Shard* metrics;
   net::BufferPool* buffers;
   net::PipePool* pipes;

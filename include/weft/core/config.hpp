@@ -26,6 +26,12 @@ struct ProxyConfig {
   duration inbound_connect_timeout{};
   duration outbound_connect_timeout{};
   duration tcp_idle_timeout{};
+  /// A client that sends nothing for this long is forwarded as opaque TCP.
+  duration inbound_detect_timeout{};
+  duration outbound_detect_timeout{};
+  /// Ports forwarded as opaque TCP with no protocol detection.
+  std::vector<PortRange> inbound_opaque_ports;
+  std::vector<PortRange> outbound_opaque_ports;
   duration shutdown_grace_period{};
   unsigned cores = 1;
   std::string log;

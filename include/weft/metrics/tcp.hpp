@@ -17,6 +17,7 @@
 #include <string_view>
 #include <vector>
 
+#include "weft/metrics/detect.hpp"
 #include "weft/metrics/errno_name.hpp"
 #include "weft/metrics/labels.hpp"
 
@@ -105,6 +106,10 @@ class Shard {
   Shard(const Shard&) = delete;
   Shard& operator=(const Shard&) = delete;
 
+  /// Protocol detection counters (lock-free; this shard's worker writes them).
+  DetectMetrics& detect() noexcept { return detect_; }
+  const DetectMetrics& detect() const noexcept { return detect_; }
+
   /// Counts a new connection (tcp_open_total +1, tcp_open_connections +1) and returns its handle.
   /// Precondition: called on the worker that owns this shard. Takes the shard mutex (uncontended
   /// except during a render); allocates only for a label set this shard has not seen.
@@ -119,6 +124,7 @@ class Shard {
   }
 
  private:
+  DetectMetrics detect_;
   mutable std::mutex mu_;
   // Series are never removed yet. Expiry (Linkerd drops series with no open handle that have not
   // changed for 10 minutes) can remove a series when open_total equals its closes, under mu_.

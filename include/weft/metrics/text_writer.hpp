@@ -18,7 +18,7 @@ struct Label {
   std::string_view value;
 };
 
-enum class MetricType { counter, gauge };
+enum class MetricType { counter, gauge, histogram };
 
 /// Appends to a string the caller owns. Not thread-safe; one writer per render.
 class TextWriter {

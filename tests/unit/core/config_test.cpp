@@ -30,6 +30,13 @@ TEST(Config, DefaultsMatchLinkerd) {
   EXPECT_EQ(c.shutdown_grace_period, 2min);
   EXPECT_EQ(c.tcp_idle_timeout, 1h);
   EXPECT_EQ(c.cores, 1u);
+  EXPECT_EQ(c.inbound_detect_timeout, 10s);
+  EXPECT_EQ(c.outbound_detect_timeout, 10s);
+  EXPECT_TRUE(c.inbound_opaque_ports.empty());
+  for (std::uint16_t port : {25, 587, 3306, 4444, 5432, 6379, 9300, 11211}) {
+    EXPECT_TRUE(contains_port(c.outbound_opaque_ports, port)) << port;
+  }
+  EXPECT_FALSE(contains_port(c.outbound_opaque_ports, 80));
   EXPECT_EQ(c.log_format, LogFormat::plain);
   EXPECT_FALSE(c.inbound_orig_dst);
   EXPECT_FALSE(c.outbound_orig_dst);
@@ -43,6 +50,10 @@ TEST(Config, ReadsEveryVariable) {
       {"WEFT_PROXY_INBOUND_CONNECT_TIMEOUT", "100ms"},
       {"WEFT_PROXY_OUTBOUND_CONNECT_TIMEOUT", "3s"},
       {"WEFT_PROXY_TCP_IDLE_TIMEOUT", "5m"},
+      {"WEFT_PROXY_INBOUND_DETECT_TIMEOUT", "1s"},
+      {"WEFT_PROXY_OUTBOUND_DETECT_TIMEOUT", "365d"},
+      {"WEFT_PROXY_INBOUND_PORTS_DISABLE_PROTOCOL_DETECTION", "22,8000-8010"},
+      {"WEFT_PROXY_OUTBOUND_PORTS_DISABLE_PROTOCOL_DETECTION", ""},
       {"WEFT_PROXY_SHUTDOWN_GRACE_PERIOD", "30s"},
       {"WEFT_PROXY_CORES", "4"},
       {"WEFT_PROXY_LOG", "debug"},
@@ -57,6 +68,10 @@ TEST(Config, ReadsEveryVariable) {
   EXPECT_EQ(c.inbound_connect_timeout, 100ms);
   EXPECT_EQ(c.outbound_connect_timeout, 3s);
   EXPECT_EQ(c.tcp_idle_timeout, 5min);
+  EXPECT_EQ(c.inbound_detect_timeout, 1s);
+  EXPECT_EQ(c.outbound_detect_timeout, 365 * 24h);
+  EXPECT_TRUE(contains_port(c.inbound_opaque_ports, 8005));
+  EXPECT_TRUE(c.outbound_opaque_ports.empty());
   EXPECT_EQ(c.shutdown_grace_period, 30s);
   EXPECT_EQ(c.cores, 4u);
   EXPECT_EQ(c.log, "debug");
@@ -87,6 +102,10 @@ TEST(Config, BadValuesNameTheVariable) {
       {"WEFT_PROXY_INBOUND_CONNECT_TIMEOUT", "100"},
       {"WEFT_PROXY_OUTBOUND_CONNECT_TIMEOUT", "0"},
       {"WEFT_PROXY_TCP_IDLE_TIMEOUT", "soon"},
+      {"WEFT_PROXY_INBOUND_DETECT_TIMEOUT", "10"},
+      {"WEFT_PROXY_OUTBOUND_DETECT_TIMEOUT", "fast"},
+      {"WEFT_PROXY_INBOUND_PORTS_DISABLE_PROTOCOL_DETECTION", "22,http"},
+      {"WEFT_PROXY_OUTBOUND_PORTS_DISABLE_PROTOCOL_DETECTION", "0"},
       {"WEFT_PROXY_SHUTDOWN_GRACE_PERIOD", "2 minutes"},
       {"WEFT_PROXY_CORES", "0"},
       {"WEFT_PROXY_CORES", "many"},

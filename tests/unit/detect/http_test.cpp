@@ -13,7 +13,8 @@ std::optional<Protocol> detect(std::string_view s) {
 
 // Feeds the bytes in the given cut points, as separate reads would deliver them, and returns the
 // first decision.
-std::optional<Protocol> detect_in_reads(std::string_view s, std::initializer_list<std::size_t> cuts) {
+std::optional<Protocol> detect_in_reads(std::string_view s,
+                                        std::initializer_list<std::size_t> cuts) {
   for (std::size_t cut : cuts) {
     if (auto p = detect(s.substr(0, cut))) return p;
   }
@@ -53,7 +54,8 @@ TEST(DetectHttp, LongRequestTargetIsHttp1AtTheReadLimit) {
 TEST(DetectHttp, AnythingElseIsOpaque) {
   EXPECT_EQ(detect("\x16\x03\x01\x02\x00\x01\x00\x01\xfc\x03\x03"), Protocol::not_http);  // TLS
   EXPECT_EQ(detect("SSH-2.0-OpenSSH_9.2\r\n"), Protocol::not_http);
-  EXPECT_EQ(detect(std::string_view("\0\0\0\x08\x04\xd2\x16/", 8)), Protocol::not_http);  // postgres
+  EXPECT_EQ(detect(std::string_view("\0\0\0\x08\x04\xd2\x16/", 8)),
+            Protocol::not_http);  // postgres
   EXPECT_EQ(detect("GET / HTTP/2.0\r\n"), Protocol::not_http);
   EXPECT_EQ(detect("GET  / HTTP/1.1\r\n"), Protocol::not_http);
   EXPECT_EQ(detect("GET /\x01 HTTP/1.1\r\n"), Protocol::not_http);
