@@ -33,15 +33,13 @@ constexpr auto kPartialPause = std::chrono::milliseconds(200);
 
 }  // namespace
 
-asio::awaitable<Detection> detect_protocol(tcp::socket& client, net::BufferPool& buffers,
-                                           core::duration timeout) {
+asio::awaitable<Detection> detect_protocol(tcp::socket& client, core::duration timeout) {
   constexpr auto kAwait = asio::as_tuple(asio::use_awaitable);
   Detection d;
   asio::steady_timer deadline(co_await asio::this_coro::executor, timeout);
   for (;;) {
     if (d.replay) {
-      const auto bytes = d.replay.bytes().first(d.replay_size);
-      if (auto p = detect::detect_http(bytes)) {
+      if (auto p = detect::detect_http(d.replay_bytes())) {
         d.result = result_of(*p);
         co_return d;
       }
@@ -61,11 +59,10 @@ asio::awaitable<Detection> detect_protocol(tcp::socket& client, net::BufferPool&
       d.result = metrics::DetectResult::error;
       co_return d;
     }
-    if (!d.replay) d.replay = buffers.acquire();
+    if (!d.replay) d.replay = std::make_unique_for_overwrite<std::byte[]>(detect::kMaxDetectBytes);
     boost::system::error_code ec;
-    const auto room =
-        d.replay.bytes().subspan(d.replay_size, detect::kMaxDetectBytes - d.replay_size);
-    const std::size_t n = client.read_some(asio::buffer(room.data(), room.size()), ec);
+    const std::size_t n = client.read_some(
+        asio::buffer(d.replay.get() + d.replay_size, detect::kMaxDetectBytes - d.replay_size), ec);
     if (ec == asio::error::would_block || ec == asio::error::try_again) continue;
     if (ec == asio::error::eof) {
       // A client that ends its stream before the bytes decide: opaque if it sent anything,

@@ -50,7 +50,7 @@ asio::awaitable<void> forward_tcp(const ListenerContext& ctx, tcp::socket client
   Detection detection;
   if (!core::contains_port(*ctx.opaque_ports, target->port())) {
     const auto started = Clock::now();
-    detection = co_await detect_protocol(client, *ctx.buffers, ctx.detect_timeout);
+    detection = co_await detect_protocol(client, ctx.detect_timeout);
     ctx.metrics->detect().record(ctx.direction, detection.result, Clock::now() - started);
     if (detection.result == metrics::DetectResult::read_timeout) {
       spdlog::info("{}: protocol detection timed out after {}ms; continuing as opaque TCP to {}",
@@ -78,7 +78,7 @@ asio::awaitable<void> forward_tcp(const ListenerContext& ctx, tcp::socket client
       {ctx.direction, metrics::Peer::dst, *target, ctx.endpoint_no_tls_reason});
   if (detection.replay_size > 0) {
     // The bytes detection read go first, exactly as the client sent them.
-    const auto replay = detection.replay.bytes().first(detection.replay_size);
+    const auto replay = detection.replay_bytes();
     client_metrics.add_read(replay.size());
     auto [ec, written] = co_await asio::async_write(
         *endpoint, asio::buffer(replay.data(), replay.size()), asio::as_tuple(asio::use_awaitable));
@@ -91,7 +91,7 @@ asio::awaitable<void> forward_tcp(const ListenerContext& ctx, tcp::socket client
     }
     endpoint_metrics.add_write(written);
   }
-  detection.replay.release();
+  detection.replay.reset();
   co_await net::duplex({client, client_metrics}, {*endpoint, endpoint_metrics},
                        {*ctx.buffers, *ctx.pipes}, ctx.idle_timeout);
 }

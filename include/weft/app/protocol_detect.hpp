@@ -5,27 +5,31 @@
 
 #include <boost/asio/awaitable.hpp>
 #include <boost/asio/ip/tcp.hpp>
+#include <cstddef>
+#include <memory>
+#include <span>
 
 #include "weft/core/parse.hpp"
 #include "weft/metrics/detect.hpp"
-#include "weft/net/buffer_pool.hpp"
 
 namespace weft::app {
 
 struct Detection {
   metrics::DetectResult result = metrics::DetectResult::error;
-  /// The bytes read, to be written to the endpoint before anything else. Empty when nothing was
-  /// read (a timeout, or a client that closed at once).
-  net::BufferPool::Lease replay;
+  /// The bytes read, to be written to the endpoint before anything else: detect::kMaxDetectBytes
+  /// at most, allocated only once the client is readable (a burst of connections in detection
+  /// costs 1 KiB each, not a 16 KiB copy buffer).
+  std::unique_ptr<std::byte[]> replay;
   std::size_t replay_size = 0;
+  std::span<const std::byte> replay_bytes() const noexcept { return {replay.get(), replay_size}; }
   /// Set when the client closed (with or without bytes) or failed during detection.
   boost::system::error_code client_error;
   bool client_eof = false;
 };
 
 /// Reads from `client` until the bytes decide the protocol, detect::kMaxDetectBytes arrive, the
-/// client ends its stream, or `timeout` passes. Leases a buffer only once the client is readable.
+/// client ends its stream, or `timeout` passes.
 boost::asio::awaitable<Detection> detect_protocol(boost::asio::ip::tcp::socket& client,
-                                                  net::BufferPool& buffers, core::duration timeout);
+                                                  core::duration timeout);
 
 }  // namespace weft::app
