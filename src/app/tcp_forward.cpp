@@ -25,6 +25,54 @@ bool is_forwarding_loop(const tcp::endpoint& listener, const tcp::endpoint& targ
          (listener.address().is_unspecified() || listener.address() == target.address());
 }
 
+namespace {
+
+// Detection, unless the target port is opaque. Until HTTP proxying lands every protocol is
+// forwarded opaque, but the decision, its duration and the replay are already those of the L7
+// path. False when there is nothing to forward (the client failed or closed before a byte).
+asio::awaitable<bool> run_detection(const ListenerContext& ctx, tcp::socket& client,
+                                    const tcp::endpoint& target,
+                                    metrics::TcpConnMetrics& client_metrics, Detection& detection) {
+  if (core::contains_port(*ctx.opaque_ports, target.port())) co_return true;
+  const auto started = Clock::now();
+  detection = co_await detect_protocol(client, ctx.detect_timeout);
+  ctx.metrics->detect().record(ctx.direction, detection.result, Clock::now() - started);
+  if (detection.result == metrics::DetectResult::read_timeout) {
+    spdlog::info("{}: protocol detection timed out after {}ms; continuing as opaque TCP to {}",
+                 metrics::to_string(ctx.direction), ctx.detect_timeout.count(),
+                 metrics::format_target_addr(target));
+  }
+  if (detection.client_error || (detection.client_eof && detection.replay_size == 0)) {
+    if (detection.client_error) net::reset(client);
+    client_metrics.close(detection.client_error);
+    co_return false;
+  }
+  co_return true;
+}
+
+// Writes the bytes detection read to the endpoint first, exactly as the client sent them.
+// False (both sides reset and closed) when the endpoint fails.
+asio::awaitable<bool> replay(Detection& detection, tcp::socket& client,
+                             metrics::TcpConnMetrics& client_metrics, tcp::socket& endpoint,
+                             metrics::TcpConnMetrics& endpoint_metrics) {
+  const auto bytes = detection.replay_bytes();
+  if (bytes.empty()) co_return true;
+  client_metrics.add_read(bytes.size());
+  auto [ec, written] = co_await asio::async_write(
+      endpoint, asio::buffer(bytes.data(), bytes.size()), asio::as_tuple(asio::use_awaitable));
+  if (ec) {
+    net::reset(client);
+    net::reset(endpoint);
+    client_metrics.close({});
+    endpoint_metrics.close(ec);
+    co_return false;
+  }
+  endpoint_metrics.add_write(written);
+  co_return true;
+}
+
+}  // namespace
+
 asio::awaitable<void> forward_tcp(const ListenerContext& ctx, tcp::socket client) {
   net::prepare_socket(client);
   const auto target = ctx.orig_dst->resolve(client);
@@ -45,25 +93,8 @@ asio::awaitable<void> forward_tcp(const ListenerContext& ctx, tcp::socket client
   auto client_metrics =
       ctx.metrics->open_tcp({ctx.direction, metrics::Peer::src, *target, ctx.client_no_tls_reason});
 
-  // Detection: until HTTP proxying lands every protocol is forwarded opaque, but the decision,
-  // its duration and the replay of the bytes read are already those of the L7 path.
   Detection detection;
-  if (!core::contains_port(*ctx.opaque_ports, target->port())) {
-    const auto started = Clock::now();
-    detection = co_await detect_protocol(client, ctx.detect_timeout);
-    ctx.metrics->detect().record(ctx.direction, detection.result, Clock::now() - started);
-    if (detection.result == metrics::DetectResult::read_timeout) {
-      spdlog::info("{}: protocol detection timed out after {}ms; continuing as opaque TCP to {}",
-                   metrics::to_string(ctx.direction), ctx.detect_timeout.count(),
-                   metrics::format_target_addr(*target));
-    }
-    if (detection.client_error || (detection.client_eof && detection.replay_size == 0)) {
-      // Nothing to forward: the client failed or closed before sending a byte.
-      if (detection.client_error) net::reset(client);
-      client_metrics.close(detection.client_error);
-      co_return;
-    }
-  }
+  if (!co_await run_detection(ctx, client, *target, client_metrics, detection)) co_return;
 
   auto endpoint = co_await net::connect(*target, ctx.connect_timeout);
   if (!endpoint) {
@@ -76,21 +107,7 @@ asio::awaitable<void> forward_tcp(const ListenerContext& ctx, tcp::socket client
   }
   auto endpoint_metrics = ctx.metrics->open_tcp(
       {ctx.direction, metrics::Peer::dst, *target, ctx.endpoint_no_tls_reason});
-  if (detection.replay_size > 0) {
-    // The bytes detection read go first, exactly as the client sent them.
-    const auto replay = detection.replay_bytes();
-    client_metrics.add_read(replay.size());
-    auto [ec, written] = co_await asio::async_write(
-        *endpoint, asio::buffer(replay.data(), replay.size()), asio::as_tuple(asio::use_awaitable));
-    if (ec) {
-      net::reset(client);
-      net::reset(*endpoint);
-      client_metrics.close({});
-      endpoint_metrics.close(ec);
-      co_return;
-    }
-    endpoint_metrics.add_write(written);
-  }
+  if (!co_await replay(detection, client, client_metrics, *endpoint, endpoint_metrics)) co_return;
   detection.replay.reset();
   co_await net::duplex({client, client_metrics}, {*endpoint, endpoint_metrics},
                        {*ctx.buffers, *ctx.pipes}, ctx.idle_timeout);
