@@ -48,8 +48,9 @@ unsigned status_for(h1_error e) noexcept;
 enum class MessageKind { request, response };
 
 struct H1Limits {
-  /// Bytes of request/status line plus fields, from the first byte of the line to the last byte
-  /// of the last field value.
+  /// Bytes of request/status line plus fields, from the first byte of the line (a response's from
+  /// its version digits, 5 bytes in) to the last byte of the last field value. Trailer fields get
+  /// the same bound, counted on their own.
   std::size_t max_head_bytes = 64 * 1024;
   std::size_t max_headers = 100;
 };

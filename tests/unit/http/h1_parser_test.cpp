@@ -281,6 +281,21 @@ TEST(H1Parser, ResponsesWithoutBodies) {
   EXPECT_FALSE(response_has_no_body(false, 200));
 }
 
+TEST(H1Parser, SwitchingProtocolsResponseIsAnUpgrade) {
+  Recorder r;
+  H1Parser p(MessageKind::response, r);
+  const std::string_view resp =
+      "HTTP/1.1 101 Switching Protocols\r\nConnection: upgrade\r\nUpgrade: websocket\r\n\r\n";
+  const std::string data = fmt::format("{}\x81\x00", resp);
+  auto n = p.feed(bytes(data));
+  ASSERT_TRUE(n);
+  EXPECT_EQ(*n, resp.size());
+  EXPECT_TRUE(p.upgraded());
+  ASSERT_EQ(r.messages.size(), 1u);
+  EXPECT_TRUE(r.messages[0].upgrade);
+  EXPECT_TRUE(r.messages[0].no_body);
+}
+
 TEST(H1Parser, ResponseBodyToEndOfConnection) {
   Recorder r;
   H1Parser p(MessageKind::response, r);
@@ -320,6 +335,25 @@ TEST(H1Parser, SmugglingShapesAre400) {
     const auto e = request_error(c);
     EXPECT_EQ(e, h1_error::smuggling) << c;
     EXPECT_EQ(status_for(e), 400u) << c;
+  }
+}
+
+TEST(H1Parser, SmugglingShapesAre400AtEveryReadBoundary) {
+  const std::string_view cases[] = {
+      "GET / HTTP/1.1\r\nX-Folded: a\r\n b\r\n\r\n",
+      "POST / HTTP/1.1\r\nContent-Length : 3\r\n\r\nabc",
+      "POST / HTTP/1.1\r\nContent-Length: 3\r\nContent-Length: 4\r\n\r\nabcd",
+  };
+  for (auto c : cases) {
+    for (std::size_t cut = 1; cut < c.size(); ++cut) {
+      Recorder r;
+      H1Parser p(MessageKind::request, r);
+      const auto ec = feed_all(p, c, {cut});
+      ASSERT_TRUE(ec) << c << " cut " << cut;
+      // Whitespace before the colon is `malformed` when a read ends just before the colon;
+      // either way the client gets 400.
+      EXPECT_EQ(status_for(static_cast<h1_error>(ec.value())), 400u) << c << " cut " << cut;
+    }
   }
 }
 
