@@ -6,6 +6,7 @@
 #include <boost/asio/this_coro.hpp>
 #include <boost/asio/use_awaitable.hpp>
 
+#include "weft/core/clock.hpp"
 #include "weft/detect/http.hpp"
 
 namespace weft::app {
@@ -78,7 +79,7 @@ asio::awaitable<Detection> detect_protocol(tcp::socket& client, core::duration t
     }
     d.replay_size += n;
     // Bytes arrived: the rest of a request line or preface must follow promptly.
-    const auto pause_end = std::chrono::steady_clock::now() + kPartialPause;
+    const auto pause_end = Clock::now() + kPartialPause;
     if (pause_end < deadline.expiry()) deadline.expires_at(pause_end);
   }
 }

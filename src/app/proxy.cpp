@@ -8,6 +8,8 @@
 #include <csignal>
 #include <numeric>
 
+#include "weft/core/clock.hpp"
+
 namespace weft::app {
 
 namespace {
@@ -77,9 +79,9 @@ void Proxy::drain() {
 bool Proxy::wait_idle(core::duration grace) const {
   // Polled rather than signalled: drain happens once per process and 10 ms is far below any
   // grace period worth configuring.
-  const auto deadline = std::chrono::steady_clock::now() + grace;
+  const auto deadline = Clock::now() + grace;
   while (active_connections() != 0) {
-    if (std::chrono::steady_clock::now() >= deadline) return false;
+    if (Clock::now() >= deadline) return false;
     std::this_thread::sleep_for(std::chrono::milliseconds(10));
   }
   return true;

@@ -29,19 +29,4 @@ const boost::system::error_category& weft_category() noexcept {
   return category;
 }
 
-std::string_view error_label(const boost::system::error_code& ec) noexcept {
-  if (!ec) return "";
-  if (ec.category() == weft_category()) {
-    switch (static_cast<errc>(ec.value())) {
-      case errc::detect_timeout: return "detect timeout";
-      case errc::connect_timeout: return "connect timeout";
-      case errc::idle_timeout: return "idle timeout";
-      case errc::no_original_dst: return "no original destination";
-      case errc::forwarding_loop: return "forwarding loop";
-      case errc::shutting_down: return "shutting down";
-    }
-  }
-  return "i/o";
-}
-
 }  // namespace weft

@@ -1,6 +1,5 @@
 // weft::errc: the one list of failures the proxy itself detects, registered as a
 // boost::system error category so that data-path code passes them around as error_code values.
-// Each value has one metric label (error_label) used by the error metric families.
 #pragma once
 
 #include <boost/system/error_code.hpp>
@@ -29,9 +28,6 @@ const boost::system::error_category& weft_category() noexcept;
 inline boost::system::error_code make_error_code(errc e) noexcept {
   return {static_cast<int>(e), weft_category()};
 }
-
-/// The `error` label a failure carries in metrics: a short, stable, low-cardinality word.
-std::string_view error_label(const boost::system::error_code& ec) noexcept;
 
 }  // namespace weft
 
