@@ -1,5 +1,8 @@
 #include "weft/core/config.hpp"
 
+#include <spdlog/fmt/fmt.h>
+
+#include <algorithm>
 #include <cstdlib>
 #include <thread>
 
@@ -40,6 +43,51 @@ constexpr EnvVar kVars[] = {
     {"WEFT_PROXY_LOG", "warn,weft=info",
      "Log filter: a level (trace|debug|info|warn|error|off), optionally with weft=<level>."},
     {"WEFT_PROXY_LOG_FORMAT", "plain", "Log format: plain or json."},
+    {"WEFT_PROXY_METRICS_RETAIN_IDLE", "10m",
+     "HTTP and TCP metric series with no live reference that have not changed for this long are "
+     "dropped from /metrics."},
+    {"WEFT_PROXY_HTTP1_MAX_HEAD_BYTES", "65536",
+     "Largest HTTP/1 message head (start line and fields) in bytes; a larger request gets 431."},
+    {"WEFT_PROXY_INBOUND_HTTP1_CONNECTION_POOL_IDLE_TIMEOUT", "3s",
+     "An idle pooled HTTP/1 connection to the application is closed after this long."},
+    {"WEFT_PROXY_OUTBOUND_HTTP1_CONNECTION_POOL_IDLE_TIMEOUT", "3s",
+     "An idle pooled HTTP/1 connection to a remote endpoint is closed after this long."},
+    {"WEFT_PROXY_INBOUND_MAX_IDLE_CONNS_PER_ENDPOINT", "10000",
+     "Idle HTTP/1 connections kept per application endpoint (0 disables pooling)."},
+    {"WEFT_PROXY_OUTBOUND_MAX_IDLE_CONNS_PER_ENDPOINT", "10000",
+     "Idle HTTP/1 connections kept per remote endpoint (0 disables pooling)."},
+    {"WEFT_PROXY_INBOUND_SERVER_HTTP2_MAX_CONCURRENT_STREAMS", "1000",
+     "Concurrent HTTP/2 streams one inbound client connection may open."},
+    {"WEFT_PROXY_INBOUND_SERVER_HTTP2_MAX_HEADER_LIST_SIZE", "65536",
+     "Largest HTTP/2 header list (bytes, as RFC 9113 counts them) an inbound client may send."},
+    {"WEFT_PROXY_INBOUND_SERVER_HTTP2_INITIAL_STREAM_WINDOW_SIZE", "65535",
+     "HTTP/2 flow-control window of each inbound client stream: what the proxy buffers per stream."},
+    {"WEFT_PROXY_INBOUND_SERVER_HTTP2_INITIAL_CONNECTION_WINDOW_SIZE", "1048576",
+     "HTTP/2 flow-control window of each inbound client connection."},
+    {"WEFT_PROXY_INBOUND_SERVER_HTTP2_KEEP_ALIVE_INTERVAL", "10s",
+     "PING inbound HTTP/2 clients this often (0s: never)."},
+    {"WEFT_PROXY_INBOUND_SERVER_HTTP2_KEEP_ALIVE_TIMEOUT", "3s",
+     "Close an inbound HTTP/2 client connection whose PING is not answered in this time."},
+    {"WEFT_PROXY_OUTBOUND_SERVER_HTTP2_MAX_CONCURRENT_STREAMS", "1000",
+     "Concurrent HTTP/2 streams one outbound client connection may open."},
+    {"WEFT_PROXY_OUTBOUND_SERVER_HTTP2_MAX_HEADER_LIST_SIZE", "65536",
+     "Largest HTTP/2 header list (bytes, as RFC 9113 counts them) an outbound client may send."},
+    {"WEFT_PROXY_OUTBOUND_SERVER_HTTP2_INITIAL_STREAM_WINDOW_SIZE", "65535",
+     "HTTP/2 flow-control window of each outbound client stream: what the proxy buffers per stream."},
+    {"WEFT_PROXY_OUTBOUND_SERVER_HTTP2_INITIAL_CONNECTION_WINDOW_SIZE", "1048576",
+     "HTTP/2 flow-control window of each outbound client connection."},
+    {"WEFT_PROXY_OUTBOUND_SERVER_HTTP2_KEEP_ALIVE_INTERVAL", "10s",
+     "PING outbound HTTP/2 clients this often (0s: never)."},
+    {"WEFT_PROXY_OUTBOUND_SERVER_HTTP2_KEEP_ALIVE_TIMEOUT", "3s",
+     "Close an outbound HTTP/2 client connection whose PING is not answered in this time."},
+    {"WEFT_PROXY_HTTP2_INITIAL_STREAM_WINDOW_SIZE", "65535",
+     "HTTP/2 flow-control window of each stream on connections to endpoints."},
+    {"WEFT_PROXY_HTTP2_INITIAL_CONNECTION_WINDOW_SIZE", "1048576",
+     "HTTP/2 flow-control window of each connection to an endpoint."},
+    {"WEFT_PROXY_HTTP2_KEEP_ALIVE_INTERVAL", "0s",
+     "PING HTTP/2 endpoints this often (0s: never, so gRPC servers never answer too_many_pings)."},
+    {"WEFT_PROXY_HTTP2_KEEP_ALIVE_TIMEOUT", "3s",
+     "Close an HTTP/2 endpoint connection whose PING is not answered in this time."},
     {"WEFT_PROXY_INBOUND_ORIG_DST_ADDR", "",
      "If set, inbound connections go here instead of their SO_ORIGINAL_DST (no iptables needed)."},
     {"WEFT_PROXY_OUTBOUND_ORIG_DST_ADDR", "",
@@ -88,6 +136,46 @@ std::vector<boost::asio::ip::tcp::endpoint> parse_listen_list(const std::string&
   }
   throw ConfigError("WEFT_PROXY_OUTBOUND_LISTEN_ADDRS", text,
                     "one or two addresses, such as 127.0.0.1:4140,[::1]:4140");
+}
+
+// Settings values are 31-bit in RFC 9113; a window must be at least the protocol default.
+Http2Settings read_h2(const Reader& r, const std::string& prefix, bool server) {
+  constexpr const char* kDuration = "a duration with a unit, such as 100ms, 10s, 2m";
+  const auto u32 = [&](const char* suffix, std::uint64_t min, std::uint64_t max) {
+    const auto name = prefix + suffix;
+    const auto expected = fmt::format("a whole number from {} to {}", min, max);
+    return static_cast<std::uint32_t>(
+        r.get(name, [&](std::string_view s) { return parse_uint(s, min, max); }, expected.c_str()));
+  };
+  constexpr std::uint64_t kMaxWindow = (1U << 31) - 1;
+  Http2Settings h;
+  if (server) {
+    h.max_concurrent_streams = u32("MAX_CONCURRENT_STREAMS", 1, 1U << 20);
+    h.max_header_list_size = u32("MAX_HEADER_LIST_SIZE", 4096, 16U << 20);
+  }
+  h.initial_stream_window_size = u32("INITIAL_STREAM_WINDOW_SIZE", 65535, kMaxWindow);
+  h.initial_connection_window_size = u32("INITIAL_CONNECTION_WINDOW_SIZE", 65535, kMaxWindow);
+  h.keep_alive_interval = r.get(prefix + "KEEP_ALIVE_INTERVAL", parse_duration, kDuration);
+  h.keep_alive_timeout = r.get(prefix + "KEEP_ALIVE_TIMEOUT", parse_duration, kDuration);
+  if (h.keep_alive_interval.count() > 0 && h.keep_alive_timeout.count() == 0) {
+    throw ConfigError(prefix + "KEEP_ALIVE_TIMEOUT", "0",
+                      "a duration greater than zero when the keep-alive interval is set");
+  }
+  return h;
+}
+
+HttpConfig read_http(const Reader& r, std::string_view direction) {
+  constexpr const char* kDuration = "a duration with a unit, such as 100ms, 10s, 2m";
+  HttpConfig h;
+  h.http1_pool_idle_timeout = r.get(
+      fmt::format("WEFT_PROXY_{}_HTTP1_CONNECTION_POOL_IDLE_TIMEOUT", direction), parse_duration,
+      kDuration);
+  h.http1_max_idle_conns_per_endpoint = r.get(
+      fmt::format("WEFT_PROXY_{}_MAX_IDLE_CONNS_PER_ENDPOINT", direction),
+      [](std::string_view s) { return parse_uint(s, 0, 1U << 20); },
+      "a whole number from 0 to 1048576");
+  h.h2_server = read_h2(r, fmt::format("WEFT_PROXY_{}_SERVER_HTTP2_", direction), true);
+  return h;
 }
 
 }  // namespace
@@ -165,6 +253,17 @@ ProxyConfig load_proxy_config(const EnvLookup& env) {
       *slot = *addr;
     }
   }
+  c.inbound_http = read_http(r, "INBOUND");
+  c.outbound_http = read_http(r, "OUTBOUND");
+  c.h2_client = read_h2(r, "WEFT_PROXY_HTTP2_", false);
+  c.h2_client.max_header_list_size =
+      std::max(c.inbound_http.h2_server.max_header_list_size,
+               c.outbound_http.h2_server.max_header_list_size);
+  c.http1_max_head_bytes = r.get(
+      "WEFT_PROXY_HTTP1_MAX_HEAD_BYTES",
+      [](std::string_view s) { return parse_uint(s, 1024, 16U << 20); },
+      "a size in bytes from 1024 to 16777216");
+  c.metrics_retain_idle = r.get("WEFT_PROXY_METRICS_RETAIN_IDLE", parse_duration, kDuration);
   return c;
 }
 

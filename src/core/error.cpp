@@ -17,6 +17,11 @@ class WeftCategory final : public boost::system::error_category {
       case errc::no_original_dst: return "no original destination";
       case errc::forwarding_loop: return "original destination is the proxy itself";
       case errc::shutting_down: return "proxy is shutting down";
+      case errc::endpoint_closed: return "endpoint closed the connection before responding";
+      case errc::bad_response: return "endpoint sent a malformed HTTP response";
+      case errc::h2_protocol_error: return "HTTP/2 protocol error";
+      case errc::stream_reset: return "stream reset by peer";
+      case errc::unexpected: return "unexpected error";
     }
     return "unknown weft error";
   }

@@ -4,6 +4,8 @@
 #pragma once
 
 #include <boost/asio/ip/tcp.hpp>
+#include <cstddef>
+#include <cstdint>
 #include <functional>
 #include <optional>
 #include <span>
@@ -17,6 +19,31 @@
 namespace weft::core {
 
 enum class LogFormat { plain, json };
+
+/// HTTP/2 settings for one side of the proxy. The server side (towards clients) advertises them in
+/// its SETTINGS; the client side (towards endpoints) advertises the windows and header list size.
+struct Http2Settings {
+  std::uint32_t max_concurrent_streams = 1000;
+  /// SETTINGS_MAX_HEADER_LIST_SIZE: at least 64 KiB by default so that large gRPC metadata and
+  /// trailers pass (Linkerd's 16 KiB limit is a known pain point).
+  std::uint32_t max_header_list_size = 64 * 1024;
+  std::uint32_t initial_stream_window_size = 65535;
+  std::uint32_t initial_connection_window_size = 1024 * 1024;
+  /// PING every interval while the connection is open; close it when no PING ack arrives within
+  /// the timeout. Zero interval: no keepalive PINGs.
+  duration keep_alive_interval{};
+  duration keep_alive_timeout{};
+};
+
+/// The HTTP settings of one direction (inbound or outbound).
+struct HttpConfig {
+  /// A pooled, idle HTTP/1 connection to an endpoint is closed after this long. Below common
+  /// application keep-alive timeouts (5 s and up), so the proxy closes first.
+  duration http1_pool_idle_timeout{};
+  std::size_t http1_max_idle_conns_per_endpoint = 10000;
+  /// The HTTP/2 settings of this direction's server side (towards clients).
+  Http2Settings h2_server;
+};
 
 struct ProxyConfig {
   boost::asio::ip::tcp::endpoint inbound_listen;
@@ -39,6 +66,14 @@ struct ProxyConfig {
   /// When set, the listener forwards here instead of reading SO_ORIGINAL_DST.
   std::optional<boost::asio::ip::tcp::endpoint> inbound_orig_dst;
   std::optional<boost::asio::ip::tcp::endpoint> outbound_orig_dst;
+  HttpConfig inbound_http;
+  HttpConfig outbound_http;
+  /// HTTP/2 client connections (towards endpoints), both directions.
+  Http2Settings h2_client;
+  /// Largest HTTP/1 request or response head (start line and fields); larger requests get 431.
+  std::size_t http1_max_head_bytes = 64 * 1024;
+  /// Metric series with no live reference and no update for this long are dropped on scrape.
+  duration metrics_retain_idle{};
 };
 
 /// One documented variable: the single source for parsing, `--help` and docs/config.md.

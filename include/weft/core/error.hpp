@@ -21,6 +21,16 @@ enum class errc {
   forwarding_loop,
   /// The proxy is draining and no longer takes new work.
   shutting_down,
+  /// The endpoint closed or reset its connection before it finished its response head.
+  endpoint_closed,
+  /// The endpoint's response was not HTTP (bad status line, fields or framing).
+  bad_response,
+  /// A peer broke the HTTP/2 protocol (RFC 9113 connection error).
+  h2_protocol_error,
+  /// A peer reset the stream (RST_STREAM) or went away (GOAWAY) before it ended.
+  stream_reset,
+  /// A failure with no better name: a bug, logged and counted.
+  unexpected,
 };
 
 const boost::system::error_category& weft_category() noexcept;
