@@ -54,7 +54,7 @@ asio::awaitable<bool> H1ProxyConnection::exchange() {
       endpoint_->close(ec, true);
       endpoint_.reset();
     }
-    if (client_error_) {
+    if (client_gone_) {
       // The client went away (or its connection failed): nobody to answer.
       count_response(true);
       reset_client_ = true;
@@ -81,7 +81,7 @@ void H1ProxyConnection::count_response(bool stream_error) noexcept {
 }
 
 bool H1ProxyConnection::retryable() const noexcept {
-  return endpoint_ && endpoint_->reused && !client_error_ && !response_.bytes_to_client &&
+  return endpoint_ && endpoint_->reused && !client_gone_ && !response_.bytes_to_client &&
          request_kept_ && request_.idempotent;
 }
 
@@ -125,8 +125,9 @@ asio::awaitable<error_code> H1ProxyConnection::stream_request_body() {
                                                       kAwait);
       if (ec) {
         // A client that vanishes mid-body: the endpoint must not take the cut body as whole.
-        client_error_ = ec == asio::error::eof ? make_error_code(errc::unexpected) : ec;
-        co_return client_error_;
+        client_gone_ = true;
+        if (ec != asio::error::eof) client_error_ = ec;
+        co_return ec;
       }
       last_activity_ = Clock::now();
       client_metrics_.add_read(n);
@@ -182,6 +183,7 @@ asio::awaitable<error_code> H1ProxyConnection::relay_response() {
       auto ec = co_await write_client(to_client_);
       to_client_.clear();
       if (ec) {
+        client_gone_ = true;
         client_error_ = ec;
         co_return ec;
       }

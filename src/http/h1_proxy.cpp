@@ -68,7 +68,7 @@ asio::awaitable<void> H1ProxyConnection::run() {
   co_await (serve() || watchdog());
   if (endpoint_) {
     // Ended mid-exchange (idle timeout, a failure): the endpoint must not take it as complete.
-    endpoint_->close(client_error_, true);
+    endpoint_->close({}, true);
     endpoint_.reset();
   }
   if (client_.is_open()) {

@@ -145,6 +145,7 @@ class H1ProxyConnection {
   bool close_after_ = false;        // close the client connection after this response
   bool reset_client_ = false;       // end the client connection with a reset
   bool linger_ = false;             // unread client bytes: drain them before closing
+  bool client_gone_ = false;        // the client closed or failed mid-exchange
   bool request_kept_ = false;       // the whole request is in to_endpoint_ (it can be resent)
   boost::system::error_code client_error_;   // the client's connection failed (its tcp close)
   boost::system::error_code request_error_;  // the request body was malformed
