@@ -59,6 +59,23 @@ TEST(H1Pool, StalePooledConnectionIsNotUsed) {
   EXPECT_EQ(metric_value(proxy->registry().render(), "outbound_http_errors_total"), 0);
 }
 
+TEST(H1Pool, SafeRequestOnAPooledConnectionThatDiesIsSentAgain) {
+  auto endpoint = h1_endpoint();
+  ASSERT_TRUE(endpoint.ok());
+  auto proxy = start_proxy_to(endpoint.endpoint());
+  const auto url = base_url(proxy->outbound_endpoint()) + "/flaky";
+  // The second request reuses the pooled connection (it passes the MSG_PEEK check: the endpoint
+  // closes only once it has read the request), fails before any response byte, and is sent
+  // again on a new connection.
+  EXPECT_EQ(get_body(url), "fresh\n");
+  EXPECT_EQ(get_body(url), "fresh\n");
+  EXPECT_EQ(metric_value(proxy->registry().render(), "tcp_open_total", {{"peer", "dst"}}), 2);
+  // A request with a body is not safe to send again: it gets the 502.
+  const auto r = curl({"-w", "%{http_code}", "--data-binary", "x", url});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_TRUE(r.out.ends_with("502")) << r.out;
+}
+
 TEST(H1Pool, UnreachableEndpointIs502WithTheCause) {
   auto proxy = start_proxy_to(closed_port());
   const auto r = curl({"-D", "/dev/stderr", "-w", "%{http_code}",

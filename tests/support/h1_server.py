@@ -13,6 +13,9 @@ stderr. Routes:
   GET  /close-after            a keep-alive response, then the server closes the connection
   GET  /vanish                 closes without a response
   GET  /headers                the request's header lines as received, one per line
+  GET|POST /flaky              answered on a connection's first request; on any later request
+                               the server closes without answering (a pooled connection that
+                               dies as it is reused)
 """
 import hashlib
 import http.server
@@ -33,6 +36,20 @@ class Handler(http.server.BaseHTTPRequestHandler):
 
     def log_message(self, *args):
         pass
+
+    def setup(self):
+        super().setup()
+        self.requests_seen = 0
+
+    def parse_request(self):
+        self.requests_seen += 1
+        return super().parse_request()
+
+    def flaky(self):
+        if self.requests_seen > 1:
+            self.close_connection = True
+            return True
+        return False
 
     def send_body(self, status, body, ctype="text/plain", extra=()):
         self.send_response(status)
@@ -82,7 +99,10 @@ class Handler(http.server.BaseHTTPRequestHandler):
 
     def do_GET(self):
         path, _, query = self.path.partition("?")
-        if path.startswith("/bytes/"):
+        if path == "/flaky":
+            if not self.flaky():
+                self.send_body(200, b"fresh\n")
+        elif path.startswith("/bytes/"):
             n = int(path[len("/bytes/"):])
             body = pattern(n)
             if "chunked=1" in query:
@@ -125,6 +145,8 @@ class Handler(http.server.BaseHTTPRequestHandler):
     do_HEAD = do_GET
 
     def do_POST(self):
+        if self.path == "/flaky" and self.flaky():
+            return
         length, digest = self.read_body()
         self.send_body(200, f"{length} {digest}\n".encode())
 
