@@ -19,7 +19,6 @@
 
 #include "weft/metrics/detect.hpp"
 #include "weft/metrics/errno_name.hpp"
-#include "weft/metrics/http.hpp"
 #include "weft/metrics/labels.hpp"
 
 namespace weft::metrics {
@@ -110,8 +109,6 @@ class Shard {
   /// Protocol detection counters (lock-free; this shard's worker writes them).
   DetectMetrics& detect() noexcept { return detect_; }
   const DetectMetrics& detect() const noexcept { return detect_; }
-  // LOCAL STUB until l7-metrics lands on main (the metrics helper owns this member).
-  HttpMetrics& http() noexcept { return http_; }
 
   /// Counts a new connection (tcp_open_total +1, tcp_open_connections +1) and returns its handle.
   /// Precondition: called on the worker that owns this shard. Takes the shard mutex (uncontended
@@ -128,7 +125,6 @@ class Shard {
 
  private:
   DetectMetrics detect_;
-  HttpMetrics http_;
   mutable std::mutex mu_;
   // Series are never removed yet. Expiry (Linkerd drops series with no open handle that have not
   // changed for 10 minutes) can remove a series when open_total equals its closes, under mu_.
