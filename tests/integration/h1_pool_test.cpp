@@ -6,6 +6,7 @@
 
 #include <boost/asio/io_context.hpp>
 
+#include "support/client.hpp"
 #include "support/h1_client.hpp"
 #include "support/proxy_fixture.hpp"
 #include "support/py_servers.hpp"
@@ -33,6 +34,35 @@ TEST(H1Pool, EndpointConnectionIsReusedAcrossClientConnections) {
   EXPECT_EQ(metric_value(proxy->registry().render(), "tcp_open_total", {{"peer", "dst"}}), 1);
   EXPECT_EQ(
       metric_value(proxy->registry().render(), "tcp_open_connections", {{"peer", "dst"}}), 1);
+}
+
+TEST(H1Pool, AtMostMaxIdleConnectionsPerEndpointAreKept) {
+  auto endpoint = h1_endpoint();
+  ASSERT_TRUE(endpoint.ok());
+  auto config = loopback_config();
+  config.outbound_http.http1_max_idle_conns_per_endpoint = 1;
+  auto proxy = start_proxy_to(endpoint.endpoint(), config);
+  // Two requests in flight at once need two endpoint connections; only one stays pooled.
+  Client a(proxy->outbound_endpoint());
+  Client b(proxy->outbound_endpoint());
+  ASSERT_TRUE(a.send_all("GET /sleep/300 HTTP/1.1\r\nHost: a\r\n\r\n"));
+  ASSERT_TRUE(b.send_all("GET /sleep/300 HTTP/1.1\r\nHost: a\r\n\r\n"));
+  std::string pa, pb;
+  EXPECT_EQ(read_response(a, pa).body, "slept\n");
+  EXPECT_EQ(read_response(b, pb).body, "slept\n");
+  EXPECT_TRUE(wait_for_metric(*proxy, "tcp_open_total", {{"peer", "dst"}}, 2));
+  EXPECT_TRUE(wait_for_metric(*proxy, "tcp_open_connections", {{"peer", "dst"}}, 1));
+}
+
+TEST(H1Pool, NoPoolingWhenMaxIdleIsZero) {
+  auto endpoint = h1_endpoint();
+  ASSERT_TRUE(endpoint.ok());
+  auto config = loopback_config();
+  config.outbound_http.http1_max_idle_conns_per_endpoint = 0;
+  auto proxy = start_proxy_to(endpoint.endpoint(), config);
+  const auto url = base_url(proxy->outbound_endpoint()) + "/conn";
+  EXPECT_NE(get_body(url), get_body(url));  // a new endpoint connection each time
+  EXPECT_TRUE(wait_for_metric(*proxy, "tcp_open_connections", {{"peer", "dst"}}, 0));
 }
 
 TEST(H1Pool, IdleTimeoutClosesPooledConnections) {

@@ -12,6 +12,7 @@ stderr. Routes:
   GET  /close-delimited        HTTP/1.1 without Content-Length or chunks, ended by close
   GET  /close-after            a keep-alive response, then the server closes the connection
   GET  /vanish                 closes without a response
+  GET  /sleep/MS               answers "slept" after MS milliseconds
   GET  /headers                the request's header lines as received, one per line
   GET|POST /flaky              answered on a connection's first request; on any later request
                                the server closes without answering (a pooled connection that
@@ -21,6 +22,7 @@ import hashlib
 import http.server
 import socketserver
 import sys
+import time
 
 
 def pattern(n):
@@ -102,6 +104,9 @@ class Handler(http.server.BaseHTTPRequestHandler):
         if path == "/flaky":
             if not self.flaky():
                 self.send_body(200, b"fresh\n")
+        elif path.startswith("/sleep/"):
+            time.sleep(int(path[len("/sleep/"):]) / 1000)
+            self.send_body(200, b"slept\n")
         elif path.startswith("/bytes/"):
             n = int(path[len("/bytes/"):])
             body = pattern(n)
