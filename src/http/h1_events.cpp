@@ -97,8 +97,8 @@ void H1ProxyConnection::response_head(const MessageHead& head) {
   // Close after this response when the client asked, when the body is close-delimited, when
   // draining, when the request body was not all read (the next request's start is unknown), and
   // when an upgrade was refused (the client may already be sending the other protocol).
-  if (!request_.keep_alive || framing == BodyFraming::close_delimited ||
-      ctx_.drain->draining() || !request_.complete || (request_.upgrade && !response_.upgrade)) {
+  if (!request_.keep_alive || framing == BodyFraming::close_delimited || ctx_.drain->draining() ||
+      !request_.complete || (request_.upgrade && !response_.upgrade)) {
     close_after_ = true;
   }
   append_response_head(to_client_, head,

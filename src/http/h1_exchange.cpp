@@ -8,6 +8,8 @@
 #include <boost/asio/experimental/awaitable_operators.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/asio/write.hpp>
+#include <cstring>
+#include <variant>
 
 #include "weft/core/error.hpp"
 #include "weft/http/classify.hpp"
@@ -94,11 +96,10 @@ asio::awaitable<error_code> H1ProxyConnection::acquire_endpoint(bool fresh) {
   }
   auto socket = co_await net::connect(target_, ctx_.connect_timeout);
   if (!socket) co_return socket.error();
-  endpoint_.emplace(H1EndpointConn{
-      std::move(*socket),
-      ctx_.metrics->open_tcp(
-          {ctx_.direction, metrics::Peer::dst, target_, ctx_.endpoint_no_tls_reason}),
-      false});
+  endpoint_.emplace(H1EndpointConn{std::move(*socket),
+                                   ctx_.metrics->open_tcp({ctx_.direction, metrics::Peer::dst,
+                                                           target_, ctx_.endpoint_no_tls_reason}),
+                                   false});
   co_return error_code{};
 }
 
@@ -121,8 +122,8 @@ asio::awaitable<error_code> H1ProxyConnection::stream_request_body() {
   while (!request_.complete) {
     if (client_buf_.empty()) {
       const auto space = client_buf_.space();
-      auto [ec, n] = co_await client_.async_read_some(asio::buffer(space.data(), space.size()),
-                                                      kAwait);
+      auto [ec, n] =
+          co_await client_.async_read_some(asio::buffer(space.data(), space.size()), kAwait);
       if (ec) {
         // A client that vanishes mid-body: the endpoint must not take the cut body as whole.
         client_gone_ = true;

@@ -40,8 +40,7 @@ constexpr std::size_t kLingerBytes = 1024 * 1024;
 asio::awaitable<void> serve_h1(const HttpContext& ctx, tcp::socket client, tcp::endpoint target,
                                std::span<const std::byte> detected,
                                metrics::TcpConnMetrics client_metrics) {
-  H1ProxyConnection connection(ctx, std::move(client), target, detected,
-                               std::move(client_metrics));
+  H1ProxyConnection connection(ctx, std::move(client), target, detected, std::move(client_metrics));
   co_await connection.run();
 }
 
@@ -52,8 +51,10 @@ H1ProxyConnection::H1ProxyConnection(const HttpContext& ctx, tcp::socket client,
       client_(std::move(client)),
       target_(target),
       client_metrics_(std::move(client_metrics)),
-      request_parser_(MessageKind::request, request_events_, {.max_head_bytes = ctx.http1_max_head_bytes}),
-      response_parser_(MessageKind::response, response_events_, {.max_head_bytes = ctx.http1_max_head_bytes}),
+      request_parser_(MessageKind::request, request_events_,
+                      {.max_head_bytes = ctx.http1_max_head_bytes}),
+      response_parser_(MessageKind::response, response_events_,
+                       {.max_head_bytes = ctx.http1_max_head_bytes}),
       last_activity_(Clock::now()),
       park_(client_.get_executor()) {
   client_buf_.lease = ctx.buffers->acquire();

@@ -7,8 +7,8 @@
 
 #include "support/client.hpp"
 #include "support/h1_client.hpp"
-#include "support/py_servers.hpp"
 #include "support/proxy_fixture.hpp"
+#include "support/py_servers.hpp"
 #include "support/servers.hpp"
 
 namespace weft::test {

@@ -16,15 +16,16 @@ TEST(H1Metrics, RequestsAndResponsesAreCountedAndClassified) {
   ASSERT_TRUE(endpoint.ok());
   auto proxy = start_proxy_to(endpoint.endpoint());
   const auto url = base_url(proxy->outbound_endpoint());
-  const auto r = curl({"-o", "/dev/null", "-o", "/dev/null", "-o", "/dev/null", "-o",
-                       "/dev/null", url + "/bytes/10", url + "/status/204", url + "/status/500",
-                       url + "/bytes/0"});
+  const auto r =
+      curl({"-o", "/dev/null", "-o", "/dev/null", "-o", "/dev/null", "-o", "/dev/null",
+            url + "/bytes/10", url + "/status/204", url + "/status/500", url + "/bytes/0"});
   ASSERT_EQ(r.exit_code, 0) << r.err;
   const std::string authority = addr_label(proxy->outbound_endpoint());  // curl's Host
-  const std::map<std::string, std::string> route = {{"direction", "outbound"},
-                                                    {"authority", authority},
-                                                    {"target_addr", addr_label(endpoint.endpoint())},
-                                                    {"tls", "no_identity"}};
+  const std::map<std::string, std::string> route = {
+      {"direction", "outbound"},
+      {"authority", authority},
+      {"target_addr", addr_label(endpoint.endpoint())},
+      {"tls", "no_identity"}};
   EXPECT_TRUE(wait_for_metric(*proxy, "request_total", route, 4));
   auto with = [&](std::map<std::string, std::string> extra) {
     extra.insert(route.begin(), route.end());
@@ -45,11 +46,9 @@ TEST(H1Metrics, SynthesizedErrorsAreCountedWithTheirLabel) {
   const auto r = curl({"-o", "/dev/null", base_url(proxy->outbound_endpoint()) + "/x"});
   ASSERT_EQ(r.exit_code, 0) << r.err;
   EXPECT_TRUE(wait_for_metric(*proxy, "outbound_http_errors_total", {{"error", "connect"}}, 1));
-  EXPECT_TRUE(wait_for_metric(*proxy, "response_total",
-                              {{"status_code", "502"},
-                               {"classification", "failure"},
-                               {"error", "connect"}},
-                              1));
+  EXPECT_TRUE(wait_for_metric(
+      *proxy, "response_total",
+      {{"status_code", "502"}, {"classification", "failure"}, {"error", "connect"}}, 1));
   EXPECT_TRUE(wait_for_metric(*proxy, "request_total", {{"direction", "outbound"}}, 1));
 }
 
@@ -59,12 +58,12 @@ TEST(H1Metrics, BadRequestsCountAsBadRequestErrors) {
   auto proxy = start_proxy_to(endpoint.endpoint());
   Client c(proxy->inbound_endpoint());
   ASSERT_TRUE(c.connected());
-  ASSERT_TRUE(c.send_all("POST / HTTP/1.1\r\nHost: a\r\nContent-Length: 1\r\n"
-                         "Transfer-Encoding: chunked\r\n\r\n"));
+  ASSERT_TRUE(
+      c.send_all("POST / HTTP/1.1\r\nHost: a\r\nContent-Length: 1\r\n"
+                 "Transfer-Encoding: chunked\r\n\r\n"));
   std::string pending;
   EXPECT_EQ(read_response(c, pending).status, 400u);
-  EXPECT_TRUE(
-      wait_for_metric(*proxy, "inbound_http_errors_total", {{"error", "bad request"}}, 1));
+  EXPECT_TRUE(wait_for_metric(*proxy, "inbound_http_errors_total", {{"error", "bad request"}}, 1));
 }
 
 }  // namespace

@@ -54,9 +54,10 @@ class H1Raw : public testing::Test {
 TEST_F(H1Raw, PipelinedRequestsInOneWriteAreAnsweredInOrder) {
   Client c(proxy_->outbound_endpoint());
   ASSERT_TRUE(c.connected());
-  ASSERT_TRUE(c.send_all("GET /bytes/1 HTTP/1.1\r\nHost: a\r\n\r\n"
-                         "POST /sha256 HTTP/1.1\r\nHost: a\r\nContent-Length: 5\r\n\r\nhello"
-                         "GET /status/404 HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\n"));
+  ASSERT_TRUE(
+      c.send_all("GET /bytes/1 HTTP/1.1\r\nHost: a\r\n\r\n"
+                 "POST /sha256 HTTP/1.1\r\nHost: a\r\nContent-Length: 5\r\n\r\nhello"
+                 "GET /status/404 HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\n"));
   std::string pending;
   const auto r1 = read_response(c, pending);
   const auto r2 = read_response(c, pending);
@@ -91,8 +92,9 @@ TEST_F(H1Raw, InvalidChunkSizeIs400) {
 TEST_F(H1Raw, InvalidChunkSizeMidStreamIs400) {
   Client c(proxy_->outbound_endpoint());
   ASSERT_TRUE(c.connected());
-  ASSERT_TRUE(c.send_all("POST /sha256 HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\n"
-                         "5\r\nhello\r\n"));
+  ASSERT_TRUE(
+      c.send_all("POST /sha256 HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\n"
+                 "5\r\nhello\r\n"));
   std::this_thread::sleep_for(50ms);  // the head and first chunk go to the endpoint first
   ASSERT_TRUE(c.send_all("-1\r\nxx\r\n"));
   std::string pending;

@@ -32,8 +32,7 @@ TEST(H1Pool, EndpointConnectionIsReusedAcrossClientConnections) {
   for (int i = 0; i < 4; ++i) EXPECT_EQ(get_body(url), first);  // the same endpoint port
   EXPECT_TRUE(wait_for_metric(*proxy, "tcp_open_total", {{"peer", "src"}}, 5));
   EXPECT_EQ(metric_value(proxy->registry().render(), "tcp_open_total", {{"peer", "dst"}}), 1);
-  EXPECT_EQ(
-      metric_value(proxy->registry().render(), "tcp_open_connections", {{"peer", "dst"}}), 1);
+  EXPECT_EQ(metric_value(proxy->registry().render(), "tcp_open_connections", {{"peer", "dst"}}), 1);
 }
 
 TEST(H1Pool, AtMostMaxIdleConnectionsPerEndpointAreKept) {
@@ -108,8 +107,9 @@ TEST(H1Pool, SafeRequestOnAPooledConnectionThatDiesIsSentAgain) {
 
 TEST(H1Pool, UnreachableEndpointIs502WithTheCause) {
   auto proxy = start_proxy_to(closed_port());
-  const auto r = curl({"-D", "/dev/stderr", "-w", "%{http_code}",
-                       base_url(proxy->outbound_endpoint()) + "/", base_url(proxy->outbound_endpoint()) + "/again"});
+  const auto r =
+      curl({"-D", "/dev/stderr", "-w", "%{http_code}", base_url(proxy->outbound_endpoint()) + "/",
+            base_url(proxy->outbound_endpoint()) + "/again"});
   ASSERT_EQ(r.exit_code, 0) << r.err;
   EXPECT_NE(r.out.find("502"), std::string::npos) << r.out;
   EXPECT_NE(r.err.find("weft-proxy-error:"), std::string::npos) << r.err;
@@ -130,8 +130,8 @@ TEST(H1Pool, ConnectTimeoutIs504) {
   auto config = loopback_config();
   config.outbound_connect_timeout = 200ms;
   auto proxy = start_proxy_to(full.local_endpoint(), config);
-  const auto r = curl({"-D", "/dev/stderr", "-w", "%{http_code}",
-                       base_url(proxy->outbound_endpoint()) + "/"});
+  const auto r =
+      curl({"-D", "/dev/stderr", "-w", "%{http_code}", base_url(proxy->outbound_endpoint()) + "/"});
   ASSERT_EQ(r.exit_code, 0) << r.err;
   EXPECT_TRUE(r.out.ends_with("504")) << r.out;
   EXPECT_NE(r.err.find("weft-proxy-error:"), std::string::npos) << r.err;

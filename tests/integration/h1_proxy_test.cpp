@@ -86,8 +86,8 @@ TEST_F(H1Proxy, ExpectContinueRelaysTheContinueThenTheBody) {
   std::string content;
   const auto path = write_upload(3 * 1000 * 1000, content);
   // --expect100-timeout far above the test's run time: without the relayed 100, curl would wait.
-  auto r = curl({"-v", "--expect100-timeout", "60", url_ + "/sha256", "-H",
-                 "Expect: 100-continue", "--data-binary", "@" + path});
+  auto r = curl({"-v", "--expect100-timeout", "60", url_ + "/sha256", "-H", "Expect: 100-continue",
+                 "--data-binary", "@" + path});
   ASSERT_EQ(r.exit_code, 0) << r.err;
   EXPECT_NE(r.err.find("< HTTP/1.1 100 Continue"), std::string::npos) << r.err;
   EXPECT_EQ(r.out, std::to_string(content.size()) + " " + sha256_hex(content) + "\n");
@@ -103,11 +103,12 @@ TEST_F(H1Proxy, ExpectContinueRelaysTheContinueThenTheBody) {
 TEST_F(H1Proxy, HeadAndBodylessStatusesHaveNoBody) {
   Client c(proxy_->outbound_endpoint());
   ASSERT_TRUE(c.connected());
-  ASSERT_TRUE(c.send_all("HEAD /bytes/1000 HTTP/1.1\r\nHost: a\r\n\r\n"
-                         "GET /status/204 HTTP/1.1\r\nHost: a\r\n\r\n"
-                         "GET /status/304 HTTP/1.1\r\nHost: a\r\n\r\n"
-                         "HEAD /bytes/7?chunked=1 HTTP/1.1\r\nHost: a\r\n\r\n"
-                         "GET /bytes/4 HTTP/1.1\r\nHost: a\r\n\r\n"));
+  ASSERT_TRUE(
+      c.send_all("HEAD /bytes/1000 HTTP/1.1\r\nHost: a\r\n\r\n"
+                 "GET /status/204 HTTP/1.1\r\nHost: a\r\n\r\n"
+                 "GET /status/304 HTTP/1.1\r\nHost: a\r\n\r\n"
+                 "HEAD /bytes/7?chunked=1 HTTP/1.1\r\nHost: a\r\n\r\n"
+                 "GET /bytes/4 HTTP/1.1\r\nHost: a\r\n\r\n"));
   std::string pending;
   auto head = read_response(c, pending, true);
   ASSERT_TRUE(head.ok);

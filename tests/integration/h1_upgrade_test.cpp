@@ -19,10 +19,9 @@ TEST(H1Upgrade, WebSocketEchoThroughTheProxy) {
   PyServer ws("ws_echo.py", {"server"});
   ASSERT_TRUE(ws.ok()) << "ws_echo.py did not start";
   auto proxy = start_proxy_to(ws.endpoint());
-  const auto r =
-      run_command({"/usr/bin/python3", support_script("ws_echo.py"), "client",
-                   "ws://" + addr_label(proxy->outbound_endpoint()) + "/chat", "40"},
-                  {}, 60s);
+  const auto r = run_command({"/usr/bin/python3", support_script("ws_echo.py"), "client",
+                              "ws://" + addr_label(proxy->outbound_endpoint()) + "/chat", "40"},
+                             {}, 60s);
   EXPECT_EQ(r.exit_code, 0) << r.out << r.err;
   EXPECT_EQ(r.out, "ok 40\n");
   EXPECT_TRUE(wait_for_metric(*proxy, "tcp_open_connections", {}, 0));

@@ -81,11 +81,11 @@ class H1ProxyConnection {
   };
   // What it knows of the response being relayed.
   struct Response {
-    unsigned status = 0;  // the final (non-1xx) status; 0 before its head
+    unsigned status = 0;         // the final (non-1xx) status; 0 before its head
     bool informational = false;  // a 1xx other than 101 is being parsed
     bool complete = false;
     bool endpoint_keep_alive = false;
-    bool upgrade = false;  // 101 with Upgrade: the connection becomes a tunnel
+    bool upgrade = false;                     // 101 with Upgrade: the connection becomes a tunnel
     BodyFraming framing = BodyFraming::none;  // towards the client
     bool latency_observed = false;
     bool bytes_to_client = false;  // some of it was written to the client

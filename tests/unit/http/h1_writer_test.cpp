@@ -52,8 +52,7 @@ TEST(H1Writer, RequestIsAlwaysHttp11AndAnHttp10RequestCanGetAHost) {
 TEST(H1Writer, ChunkedRequestIsMarkedChunkedAndContentLengthPasses) {
   EXPECT_EQ(request("POST / HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n", BodyFraming::chunked),
             "POST / HTTP/1.1\r\ntransfer-encoding: chunked\r\n\r\n");
-  EXPECT_EQ(request("POST / HTTP/1.1\r\nContent-Length: 3\r\n\r\nabc",
-                    BodyFraming::content_length),
+  EXPECT_EQ(request("POST / HTTP/1.1\r\nContent-Length: 3\r\n\r\nabc", BodyFraming::content_length),
             "POST / HTTP/1.1\r\nContent-Length: 3\r\n\r\n");
 }
 
