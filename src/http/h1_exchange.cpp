@@ -14,6 +14,7 @@
 #include "weft/core/error.hpp"
 #include "weft/http/classify.hpp"
 #include "weft/http/h1_proxy.hpp"
+#include "weft/http/proxy_error.hpp"
 #include "weft/net/connector.hpp"
 
 namespace weft::http {
@@ -44,11 +45,13 @@ asio::awaitable<bool> H1ProxyConnection::exchange() {
   request_kept_ = request_.complete;  // the whole request is in to_endpoint_: it can be resent
 
   error_code ec = co_await acquire_endpoint(false);
+  bool connect_failed = static_cast<bool>(ec);
   if (!ec) ec = co_await attempt();
   if (ec && retryable()) {
     endpoint_->close(ec, true);
     endpoint_.reset();
     ec = co_await acquire_endpoint(true);
+    connect_failed = static_cast<bool>(ec);
     if (!ec) ec = co_await attempt();
   }
   if (ec) {
@@ -68,7 +71,7 @@ asio::awaitable<bool> H1ProxyConnection::exchange() {
       reset_client_ = true;
       co_return false;
     }
-    co_await respond_error(ec);
+    co_await respond_error(ec, connect_failed ? FailedAt::connect : FailedAt::exchange);
     co_return !close_after_;
   }
   finish_exchange();

@@ -136,8 +136,8 @@ void H1ProxyConnection::open_route() {
   if (!route_ || !route_.matches(target)) route_ = ctx_.metrics->http().open_route(target);
 }
 
-asio::awaitable<void> H1ProxyConnection::respond_error(const error_code& ec) {
-  auto error = proxy_error(ec);
+asio::awaitable<void> H1ProxyConnection::respond_error(const error_code& ec, FailedAt at) {
+  auto error = proxy_error(ec, at);
   spdlog::debug("{}: HTTP/1 request to {} answered {}: {}", metrics::to_string(ctx_.direction),
                 metrics::format_target_addr(target_), error.http_status, error.message);
   ctx_.metrics->http().count_error(ctx_.direction, error.kind);

@@ -20,6 +20,7 @@
 #include "weft/http/h1_parser.hpp"
 #include "weft/http/h1_pool.hpp"
 #include "weft/http/h1_writer.hpp"
+#include "weft/http/proxy_error.hpp"
 #include "weft/metrics/http.hpp"
 #include "weft/net/buffer_pool.hpp"
 
@@ -97,7 +98,8 @@ class H1ProxyConnection {
   boost::asio::awaitable<void> serve();
   boost::asio::awaitable<void> watchdog();
   boost::asio::awaitable<ReadOutcome> read_request_head();
-  boost::asio::awaitable<void> respond_error(const boost::system::error_code& ec);
+  boost::asio::awaitable<void> respond_error(const boost::system::error_code& ec,
+                                             FailedAt at = FailedAt::exchange);
   boost::asio::awaitable<void> tunnel();
   boost::asio::awaitable<void> linger_close();
   void open_route();
