@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "weft/core/parse.hpp"
+#include "weft/http/context.hpp"
 #include "weft/metrics/tcp.hpp"
 #include "weft/net/buffer_pool.hpp"
 #include "weft/net/orig_dst.hpp"
@@ -31,6 +32,7 @@ struct ListenerContext {
   metrics::Shard* metrics;
   net::BufferPool* buffers;
   net::PipePool* pipes;
+  http::HttpContext http;  // what HTTP connections of this listener share
 };
 
 /// True when forwarding to `target` would come straight back into this listener.

@@ -13,8 +13,10 @@
 
 #include "weft/app/tcp_forward.hpp"
 #include "weft/core/config.hpp"
+#include "weft/http/h2_client_pool.hpp"
 #include "weft/metrics/tcp.hpp"
 #include "weft/net/buffer_pool.hpp"
+#include "weft/net/drain_signal.hpp"
 #include "weft/net/orig_dst.hpp"
 
 namespace weft::app {
@@ -41,7 +43,8 @@ class Worker {
 
   /// Starts the thread and the accept loops.
   void start();
-  /// Closes the listeners; open connections go on. Thread-safe.
+  /// Closes the listeners and starts the drain signal (HTTP/2 connections send GOAWAY); open
+  /// connections go on. Thread-safe.
   void stop_accepting();
   /// Stops the event loop, abandoning open connections, and joins the thread. Thread-safe.
   void stop();
@@ -61,7 +64,11 @@ class Worker {
   boost::asio::awaitable<void> accept_loop(boost::asio::ip::tcp::acceptor& acceptor,
                                            const ListenerContext& ctx);
 
+  // Declared before ioc_ so that they outlive the connection coroutines ioc_ destroys.
+  std::unique_ptr<http::H2ClientPool> h2_inbound_;
+  std::unique_ptr<http::H2ClientPool> h2_outbound_;
   boost::asio::io_context ioc_{1};
+  net::DrainSignal drain_{ioc_.get_executor()};
   net::BufferPool buffers_;
   net::PipePool pipes_;
   std::vector<std::unique_ptr<Listener>> listeners_;
