@@ -1,0 +1,151 @@
+// HTTP/2 failures through the whole proxy: RST_STREAM from either side, an endpoint that is
+// down (502, or gRPC UNAVAILABLE), a frame with a bad length (GOAWAY FRAME_SIZE_ERROR while other
+// connections keep working), a header list above the limit (431), GOAWAY on drain, and a client
+// that never answers keepalive PINGs.
+#include <gtest/gtest.h>
+
+#include "support/client.hpp"
+#include "support/h2_frames.hpp"
+#include "support/h2_test_server.hpp"
+#include "support/h2_tools.hpp"
+#include "support/process.hpp"
+#include "support/proxy_fixture.hpp"
+#include "support/servers.hpp"
+
+namespace weft::test {
+namespace {
+
+using namespace std::chrono_literals;
+
+// Preface and an empty SETTINGS: enough for the proxy's server session to take requests.
+std::string client_start() { return std::string(h2::kPreface) + h2::frame(h2::kSettings, 0, 0, ""); }
+
+std::string get_headers(std::uint32_t stream_id, const std::string& path, std::uint8_t flags) {
+  return h2::frame(h2::kHeaders, flags | h2::kEndHeaders, stream_id,
+                   h2::header_block({{":method", "GET"},
+                                     {":scheme", "http"},
+                                     {":authority", "test.local"},
+                                     {":path", path}}));
+}
+
+TEST(H2Errors, EndpointResetReachesTheClient) {
+  H2TestServer server;
+  auto proxy = start_proxy_to(server.endpoint());
+  const auto r =
+      run_command({"nghttp", "-v", "-n", h2_url(proxy->outbound_endpoint(), "/reset")});
+  EXPECT_NE(r.out.find("recv RST_STREAM"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("ENHANCE_YOUR_CALM"), std::string::npos) << r.out;
+}
+
+TEST(H2Errors, ClientResetReachesTheEndpointWithItsCode) {
+  H2TestServer server;
+  auto proxy = start_proxy_to(server.endpoint());
+  Client c(proxy->outbound_endpoint());
+  ASSERT_TRUE(c.connected());
+  ASSERT_TRUE(c.send_all(client_start() + get_headers(1, "/hang", h2::kEndStream)));
+  const auto deadline = std::chrono::steady_clock::now() + 10s;
+  while (server.requests() == 0 && std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::sleep_for(5ms);
+  }
+  ASSERT_EQ(server.requests(), 1u);
+  ASSERT_TRUE(c.send_all(h2::frame(h2::kRstStream, 0, 1, std::string("\0\0\0\x0b", 4))));
+  EXPECT_EQ(server.wait_hang_reset(10s), 0x0b);
+}
+
+TEST(H2Errors, UnreachableEndpointGets502OrGrpcUnavailable) {
+  auto proxy = start_proxy_to(closed_port());
+  const auto url = h2_url(proxy->outbound_endpoint(), "/");
+  const auto plain = curl_h2({"-D", "-", "-o", "/dev/null"}, url);
+  ASSERT_EQ(plain.exit_code, 0) << plain.err;
+  EXPECT_EQ(plain.out.rfind("HTTP/2 502", 0), 0u) << plain.out;
+  EXPECT_NE(plain.out.find("weft-proxy-error: "), std::string::npos) << plain.out;
+
+  const auto grpc =
+      curl_h2({"-D", "-", "-o", "/dev/null", "-H", "content-type: application/grpc"}, url);
+  ASSERT_EQ(grpc.exit_code, 0) << grpc.err;
+  EXPECT_EQ(grpc.out.rfind("HTTP/2 200", 0), 0u) << grpc.out;
+  EXPECT_NE(grpc.out.find("grpc-status: 14"), std::string::npos) << grpc.out;
+  EXPECT_NE(grpc.out.find("grpc-message: "), std::string::npos) << grpc.out;
+}
+
+TEST(H2Errors, BadFrameLengthGetsGoawayAndOthersKeepWorking) {
+  H2TestServer server;
+  auto proxy = start_proxy_to(server.endpoint());
+  Client bad(proxy->outbound_endpoint());
+  ASSERT_TRUE(bad.connected());
+  // SETTINGS payloads are multiples of 6 octets: 5 is a FRAME_SIZE_ERROR (RFC 9113 §6.5).
+  ASSERT_TRUE(bad.send_all(std::string(h2::kPreface) +
+                           h2::frame(h2::kSettings, 0, 0, std::string(5, '\0'))));
+  const auto goaway = h2::read_until(bad, h2::kGoaway);
+  ASSERT_TRUE(goaway.has_value());
+  ASSERT_GE(goaway->payload.size(), 8u);
+  EXPECT_EQ(h2::be32(goaway->payload, 4), 0x6u);  // FRAME_SIZE_ERROR
+  ReadEnd end{};
+  bad.read_to_end(end);
+  EXPECT_EQ(end, ReadEnd::eof);
+
+  const auto r = curl_h2({}, h2_url(proxy->outbound_endpoint(), "/size/10"));
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(r.out, pattern_bytes(10));
+}
+
+TEST(H2Errors, HeaderListAboveTheLimitGets431) {
+  H2TestServer server;
+  auto config = loopback_config();
+  config.outbound_http.h2_server.max_header_list_size = 16 * 1024;
+  auto proxy = start_proxy_to(server.endpoint(), config);
+  const auto r = curl_h2({"-o", "/dev/null", "-w", "%{http_code}", "-H",
+                          "x-big: " + std::string(20000, 'a')},
+                         h2_url(proxy->outbound_endpoint(), "/size/10"));
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(r.out, "431");
+  EXPECT_EQ(server.requests(), 0u);
+  // Below the limit passes.
+  const auto ok = curl_h2({"-o", "/dev/null", "-w", "%{http_code}", "-H",
+                           "x-big: " + std::string(8000, 'a')},
+                          h2_url(proxy->outbound_endpoint(), "/size/10"));
+  EXPECT_EQ(ok.out, "200");
+}
+
+TEST(H2Errors, DrainSendsShutdownNoticeThenFinalGoaway) {
+  H2TestServer server;
+  auto proxy = start_proxy_to(server.endpoint());
+  Client c(proxy->outbound_endpoint());
+  ASSERT_TRUE(c.connected());
+  ASSERT_TRUE(c.send_all(client_start() + get_headers(1, "/size/10", h2::kEndStream)));
+  ASSERT_TRUE(h2::read_until(c, h2::kData).has_value());
+  proxy->drain();
+  const auto notice = h2::read_until(c, h2::kGoaway);
+  ASSERT_TRUE(notice.has_value());
+  EXPECT_EQ(h2::be32(notice->payload, 0), 0x7fffffffu);
+  const auto ping = h2::read_until(c, h2::kPing);
+  ASSERT_TRUE(ping.has_value());
+  ASSERT_TRUE(c.send_all(h2::frame(h2::kPing, h2::kAck, 0, ping->payload)));
+  const auto last = h2::read_until(c, h2::kGoaway);
+  ASSERT_TRUE(last.has_value());
+  EXPECT_EQ(h2::be32(last->payload, 0), 1u);  // the last stream the proxy processed
+  EXPECT_EQ(h2::be32(last->payload, 4), 0u);  // NO_ERROR
+  ReadEnd end{};
+  c.read_to_end(end);
+  EXPECT_EQ(end, ReadEnd::eof);
+}
+
+TEST(H2Errors, UnansweredKeepalivePingClosesWithGoaway) {
+  H2TestServer server;
+  auto config = loopback_config();
+  config.outbound_http.h2_server.keep_alive_interval = 100ms;
+  config.outbound_http.h2_server.keep_alive_timeout = 200ms;
+  auto proxy = start_proxy_to(server.endpoint(), config);
+  Client c(proxy->outbound_endpoint());
+  ASSERT_TRUE(c.connected());
+  ASSERT_TRUE(c.send_all(client_start()));
+  ASSERT_TRUE(h2::read_until(c, h2::kPing).has_value());
+  const auto goaway = h2::read_until(c, h2::kGoaway);
+  ASSERT_TRUE(goaway.has_value());
+  ReadEnd end{};
+  c.read_to_end(end);
+  EXPECT_NE(end, ReadEnd::timeout);
+}
+
+}  // namespace
+}  // namespace weft::test
