@@ -203,7 +203,10 @@ asio::awaitable<void> H2Connection::read_loop(std::span<const std::byte> initial
       co_return;
     }
     if (!feed({buf.data(), n})) co_return;
-    if (finished()) co_return;
+    if (finished()) {
+      done_ = true;
+      co_return;
+    }
   }
 }
 
@@ -241,7 +244,12 @@ asio::awaitable<void> H2Connection::write_loop() {
       }
       metrics_.add_write(written);
     }
-    if (finished()) co_return;
+    if (finished()) {
+      // Marked before returning: the `||` in run() cancels the other loops, and they must see
+      // an orderly end, not a failure.
+      done_ = true;
+      co_return;
+    }
   }
 }
 
