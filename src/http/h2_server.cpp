@@ -27,9 +27,9 @@ namespace {
 // Route handles a connection keeps (one per authority it saw); beyond that a stream opens its own.
 constexpr std::size_t kMaxRoutes = 16;
 
-// TODO(l7-metrics): `&ctx.metrics->http()` once the golden metrics land on main; until then the
-// HTTP/2 path counts no HTTP metrics (tcp_* are counted).
-metrics::HttpMetrics* http_metrics(const HttpContext&) { return nullptr; }
+metrics::HttpMetrics* http_metrics(const HttpContext& ctx) {
+  return ctx.metrics != nullptr ? &ctx.metrics->http() : nullptr;
+}
 
 H2Server& self(void* user_data) { return *static_cast<H2Server*>(user_data); }
 
@@ -226,7 +226,7 @@ void H2Server::start_request(H2Stream& s) {
   if (s.route != nullptr) s.route->count_request();
   if (s.request_too_large) {
     answer(s, 431, "request header list too large", "request header list too large");
-    s.error = "request header list too large";
+    s.error = "bad request";
     if (auto* m = http_metrics(ctx_)) {
       m->count_error(ctx_.direction, metrics::HttpErrorKind::bad_request);
     }

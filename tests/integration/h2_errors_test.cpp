@@ -35,6 +35,11 @@ TEST(H2Errors, EndpointResetReachesTheClient) {
       run_command({"nghttp", "-v", "-n", h2_url(proxy->outbound_endpoint(), "/reset")});
   EXPECT_NE(r.out.find("recv RST_STREAM"), std::string::npos) << r.out;
   EXPECT_NE(r.out.find("ENHANCE_YOUR_CALM"), std::string::npos) << r.out;
+  EXPECT_TRUE(wait_for_metric(*proxy, "response_total",
+                              {{"direction", "outbound"},
+                               {"classification", "failure"},
+                               {"error", "h2(ENHANCE_YOUR_CALM)"}},
+                              1));
 }
 
 TEST(H2Errors, ClientResetReachesTheEndpointWithItsCode) {
@@ -66,6 +71,20 @@ TEST(H2Errors, UnreachableEndpointGets502OrGrpcUnavailable) {
   EXPECT_EQ(grpc.out.rfind("HTTP/2 200", 0), 0u) << grpc.out;
   EXPECT_NE(grpc.out.find("grpc-status: 14"), std::string::npos) << grpc.out;
   EXPECT_NE(grpc.out.find("grpc-message: "), std::string::npos) << grpc.out;
+  EXPECT_TRUE(wait_for_metric(*proxy, "response_total",
+                              {{"direction", "outbound"},
+                               {"status_code", "502"},
+                               {"classification", "failure"},
+                               {"error", "connect"}},
+                              1));
+  EXPECT_TRUE(wait_for_metric(*proxy, "response_total",
+                              {{"direction", "outbound"},
+                               {"status_code", "200"},
+                               {"grpc_status", "14"},
+                               {"classification", "failure"},
+                               {"error", "connect"}},
+                              1));
+  EXPECT_TRUE(wait_for_metric(*proxy, "outbound_http_errors_total", {{"error", "connect"}}, 2));
 }
 
 TEST(H2Errors, BadFrameLengthGetsGoawayAndOthersKeepWorking) {
@@ -105,6 +124,12 @@ TEST(H2Errors, HeaderListAboveTheLimitGets431) {
                            "x-big: " + std::string(8000, 'a')},
                           h2_url(proxy->outbound_endpoint(), "/size/10"));
   EXPECT_EQ(ok.out, "200");
+  EXPECT_TRUE(wait_for_metric(*proxy, "response_total",
+                              {{"direction", "outbound"},
+                               {"status_code", "431"},
+                               {"error", "bad request"}},
+                              1));
+  EXPECT_TRUE(wait_for_metric(*proxy, "outbound_http_errors_total", {{"error", "bad request"}}, 1));
 }
 
 TEST(H2Errors, DrainSendsShutdownNoticeThenFinalGoaway) {

@@ -37,6 +37,27 @@ TEST(H2Streams, CurlGetThroughBothListeners) {
   }
   // One pooled connection per endpoint per direction, whatever the number of requests.
   EXPECT_EQ(server.connections(), 2u);
+  const auto target = addr_label(server.endpoint());
+  EXPECT_TRUE(wait_for_metric(*proxy, "request_total",
+                              {{"direction", "outbound"},
+                               {"authority", addr_label(proxy->outbound_endpoint())},
+                               {"target_addr", target}},
+                              1));
+  for (const char* dir : {"inbound", "outbound"}) {
+    EXPECT_TRUE(wait_for_metric(*proxy, "response_total",
+                                {{"direction", dir},
+                                 {"status_code", "200"},
+                                 {"classification", "success"},
+                                 {"grpc_status", ""},
+                                 {"error", ""}},
+                                1));
+    EXPECT_TRUE(wait_for_metric(*proxy, "response_latency_ms_count",
+                                {{"direction", dir}, {"status_code", "200"}}, 1));
+    // The pooled endpoint connection is counted as peer="dst" while it lives.
+    EXPECT_TRUE(wait_for_metric(*proxy, "tcp_open_connections",
+                                {{"direction", dir}, {"peer", "dst"}, {"target_addr", target}},
+                                1));
+  }
 }
 
 TEST(H2Streams, TwentyMegabytesEachWayKeepTheirDigest) {
@@ -72,6 +93,9 @@ TEST(H2Streams, HundredConcurrentStreamsOnOneConnection) {
   ASSERT_EQ(load.exit_code, 0) << load.err;
   EXPECT_NE(load.out.find("2000 succeeded, 0 failed, 0 errored"), std::string::npos) << load.out;
   EXPECT_NE(load.out.find("status codes: 2000 2xx"), std::string::npos) << load.out;
+  EXPECT_TRUE(wait_for_metric(*proxy, "response_total",
+                              {{"direction", "outbound"}, {"classification", "success"}}, 2100));
+  EXPECT_TRUE(wait_for_metric(*proxy, "request_total", {{"direction", "outbound"}}, 2100));
 }
 
 TEST(H2Streams, TrailersPassBothWays) {
@@ -95,6 +119,13 @@ TEST(H2Streams, GrpcTrailersOnlyResponsePassesIntact) {
   ASSERT_EQ(r.exit_code, 0) << r.err;
   EXPECT_NE(r.out.find("grpc-status: 14"), std::string::npos) << r.out;
   EXPECT_NE(r.out.find("grpc-message: test unavailable"), std::string::npos) << r.out;
+  EXPECT_TRUE(wait_for_metric(*proxy, "response_total",
+                              {{"direction", "outbound"},
+                               {"status_code", "200"},
+                               {"grpc_status", "14"},
+                               {"classification", "failure"},
+                               {"error", ""}},
+                              1));
 }
 
 TEST(H2Streams, H2loadThroughProxyToNghttpd) {

@@ -51,6 +51,7 @@ ssize_t read_cb(nghttp2_session* session, std::int32_t id, std::uint8_t* buf, st
   const std::size_t n = std::min(len, s->response.size() - s->sent);
   std::memcpy(buf, s->response.data() + s->sent, n);
   s->sent += n;
+  static_cast<Conn*>(user)->server->add_body_bytes_sent(n);
   if (s->sent == s->response.size()) {
     *flags |= NGHTTP2_DATA_FLAG_EOF;
     if (s->echo_trailers) {

@@ -32,6 +32,9 @@ class H2TestServer {
   boost::asio::ip::tcp::endpoint endpoint() const { return endpoint_; }
   std::size_t connections() const noexcept { return connections_.load(); }
   std::size_t requests() const noexcept { return requests_.load(); }
+  /// Response body bytes handed to nghttp2 so far (all streams).
+  std::size_t body_bytes_sent() const noexcept { return body_bytes_sent_.load(); }
+  void add_body_bytes_sent(std::size_t n) noexcept { body_bytes_sent_ += n; }
   /// Waits until a /hang stream was reset; its RST_STREAM code, or -1 after the timeout.
   int wait_hang_reset(std::chrono::milliseconds timeout) const;
 
@@ -48,6 +51,7 @@ class H2TestServer {
   std::atomic<bool> stopping_{false};
   std::atomic<std::size_t> connections_{0};
   std::atomic<std::size_t> requests_{0};
+  std::atomic<std::size_t> body_bytes_sent_{0};
   std::atomic<int> hang_reset_{-1};
   std::mutex mu_;
   std::vector<int> fds_;  // guarded by mu_
