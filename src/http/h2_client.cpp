@@ -2,6 +2,10 @@
 
 #include <spdlog/spdlog.h>
 
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/experimental/awaitable_operators.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/use_awaitable.hpp>
 #include <charconv>
 
 #include "weft/core/error.hpp"
@@ -17,6 +21,11 @@ using asio::ip::tcp;
 using boost::system::error_code;
 
 namespace {
+
+using namespace asio::experimental::awaitable_operators;
+
+// How often a draining connection looks whether its last stream has ended.
+constexpr auto kDrainPoll = std::chrono::milliseconds(50);
 
 H2Client& self(void* user_data) { return *static_cast<H2Client*>(user_data); }
 
@@ -107,12 +116,31 @@ asio::awaitable<void> H2Client::run_connection() {
     H2Stream& s = *it++;
     if (s.endpoint_id < 0) submit(s);
   }
-  const error_code ec = co_await run({});
+  auto outcome = co_await (run({}) || close_when_drained());
+  const error_code ec = outcome.index() == 0 ? std::get<0>(outcome) : error_code{};
   failed_ = true;
   pool_.forget(this);
   fail_all(ec ? ec : make_error_code(errc::endpoint_closed));
   if (ec) net::reset(socket_);
   metrics_.close(ec);
+}
+
+asio::awaitable<void> H2Client::close_when_drained() {
+  asio::steady_timer timer(socket_.get_executor());
+  if (ctx_.drain != nullptr) {
+    co_await ctx_.drain->wait();
+    if (ctx_.drain->draining()) {
+      // The client connections are finishing their last streams; once none is left here, say
+      // GOAWAY so that the endpoint sees an orderly end rather than the process exiting.
+      while (open_streams() > 0) {
+        timer.expires_after(kDrainPoll);
+        co_await timer.async_wait(asio::as_tuple(asio::use_awaitable));
+      }
+      go_away();
+    }
+  }
+  timer.expires_at(Clock::time_point::max());
+  co_await timer.async_wait(asio::as_tuple(asio::use_awaitable));
 }
 
 void H2Client::add_stream(H2Stream& s) {
@@ -242,6 +270,19 @@ int H2Client::on_data_chunk(std::int32_t stream_id, const std::uint8_t* data, st
 int H2Client::on_stream_close(std::int32_t stream_id, std::uint32_t error_code) {
   auto* s = static_cast<H2Stream*>(nghttp2_session_get_stream_user_data(session(), stream_id));
   if (s == nullptr) return 0;
+  if (error_code == NGHTTP2_REFUSED_STREAM && s->server != nullptr && !s->retried &&
+      !s->response_headers_done && !s->request_body_started) {
+    // The endpoint did not process it (RFC 9113 §8.7), typically a stream above the last one of
+    // its GOAWAY: send it again, once, on a new connection, since nothing of it is lost.
+    s->retried = true;
+    closing_ = true;  // whether or not GOAWAY was seen yet, no new stream goes here
+    pool_.forget(this);
+    detach(*s);
+    s->endpoint_id = -1;
+    s->request_deferred = false;
+    pool_.connection(ctx_, target_).add_stream(*s);
+    return 0;
+  }
   if (s->server != nullptr && !s->response_end) {
     s->server->fail_stream(*s, make_error_code(errc::stream_reset),
                            error_code != NGHTTP2_NO_ERROR ? error_code : std::uint32_t{NGHTTP2_INTERNAL_ERROR});
@@ -253,6 +294,7 @@ int H2Client::on_stream_close(std::int32_t stream_id, std::uint32_t error_code) 
 ssize_t H2Client::read_request_body(H2Stream& s, std::uint8_t* buf, std::size_t length,
                                     std::uint32_t* data_flags) {
   const std::size_t n = s.request_body.read(buf, length);
+  if (n > 0) s.request_body_started = true;
   if (n > 0 && s.server != nullptr) s.server->consumed(s, n);
   if (s.request_body.empty() && s.request_end) {
     *data_flags |= NGHTTP2_DATA_FLAG_EOF;

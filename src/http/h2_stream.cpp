@@ -90,7 +90,7 @@ void H2Stream::reset() noexcept {
   request.clear();
   request_trailers.clear();
   request_body.clear();
-  request_end = request_deferred = false;
+  request_end = request_deferred = request_body_started = retried = false;
   response.clear();
   response_trailers.clear();
   response_body.clear();

@@ -158,6 +158,11 @@ TEST(H2Errors, DrainSendsShutdownNoticeThenFinalGoaway) {
   ReadEnd end{};
   c.read_to_end(end);
   EXPECT_EQ(end, ReadEnd::eof);
+  // The pooled endpoint connection, now without streams, goes away too.
+  EXPECT_TRUE(wait_for_metric(*proxy, "tcp_open_connections",
+                              {{"direction", "outbound"}, {"peer", "dst"}}, 0));
+  EXPECT_TRUE(wait_for_metric(*proxy, "tcp_close_total",
+                              {{"direction", "outbound"}, {"peer", "dst"}, {"errno", ""}}, 1));
 }
 
 TEST(H2Errors, UnansweredKeepalivePingClosesWithGoaway) {

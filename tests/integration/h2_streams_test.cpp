@@ -128,6 +128,20 @@ TEST(H2Streams, GrpcTrailersOnlyResponsePassesIntact) {
                               1));
 }
 
+TEST(H2Streams, EndpointGoawayMovesNewStreamsToANewConnection) {
+  H2TestServer server;
+  auto proxy = start_proxy_to(server.endpoint());
+  const auto bye = curl_h2({}, h2_url(proxy->outbound_endpoint(), "/goaway"));
+  ASSERT_EQ(bye.exit_code, 0) << bye.err;
+  EXPECT_EQ(bye.out, "bye");
+  for (int i = 0; i < 3; ++i) {
+    const auto r = curl_h2({}, h2_url(proxy->outbound_endpoint(), "/size/10"));
+    ASSERT_EQ(r.exit_code, 0) << r.err;
+    EXPECT_EQ(r.out, pattern_bytes(10));
+  }
+  EXPECT_EQ(server.connections(), 2u);
+}
+
 TEST(H2Streams, H2loadThroughProxyToNghttpd) {
   if (!have_program("nghttpd")) GTEST_SKIP() << "nghttpd not installed";
   TempFile file(pattern_bytes(4096));

@@ -111,6 +111,12 @@ int on_frame_recv(nghttp2_session* session, const nghttp2_frame* frame, void* us
       respond(c, id);
       return 0;
     }
+    if (s->path == "/goaway") {
+      s->response = "bye";
+      respond(c, id);
+      nghttp2_submit_goaway(session, NGHTTP2_FLAG_NONE, id, NGHTTP2_NO_ERROR, nullptr, 0);
+      return 0;
+    }
     if (s->path == "/grpc-fail") {
       const nghttp2_nv nva[] = {nv(":status", "200"), nv("content-type", "application/grpc"),
                                 nv("grpc-status", "14"), nv("grpc-message", "test unavailable")};

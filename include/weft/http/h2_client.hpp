@@ -50,6 +50,7 @@ class H2Client final : public H2Connection {
   std::size_t open_streams() const noexcept override { return stream_count_; }
 
  private:
+  boost::asio::awaitable<void> close_when_drained();
   void submit(H2Stream& s);
   void detach(H2Stream& s) noexcept;
   void fail_all(const boost::system::error_code& ec) noexcept;

@@ -85,6 +85,8 @@ struct H2Stream {
   BodyQueue request_body;
   bool request_end = false;       // the client sent END_STREAM
   bool request_deferred = false;  // the endpoint's data provider waits for bytes
+  bool request_body_started = false;  // body bytes went to an endpoint session (no retry after)
+  bool retried = false;               // sent again after REFUSED_STREAM (once at most)
 
   HeaderBlock response;
   HeaderBlock response_trailers;
