@@ -102,7 +102,7 @@ asio::awaitable<void> H2Client::run_connection() {
                   socket.error().message());
     failed_ = true;
     pool_.forget(this);
-    fail_all(socket.error());
+    fail_all(socket.error(), FailedAt::connect);
     co_return;
   }
   socket_ = std::move(*socket);
@@ -329,11 +329,12 @@ void H2Client::detach(H2Stream& s) noexcept {
   pool_.release_if_unused(&s);
 }
 
-void H2Client::fail_all(const error_code& ec) noexcept {
+void H2Client::fail_all(const error_code& ec, FailedAt at) noexcept {
   while (!streams_.empty()) {
     H2Stream& s = streams_.front();
     if (s.server != nullptr && !s.response_end) {
-      s.server->fail_stream(s, ec, s.response_submitted ? NGHTTP2_INTERNAL_ERROR : NGHTTP2_NO_ERROR);
+      s.server->fail_stream(s, ec, s.response_submitted ? NGHTTP2_INTERNAL_ERROR : NGHTTP2_NO_ERROR,
+                            at);
     }
     detach(s);
   }

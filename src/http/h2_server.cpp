@@ -271,8 +271,8 @@ void H2Server::answer(H2Stream& s, unsigned status, std::string_view message,
   want_write();
 }
 
-void H2Server::answer_proxy_error(H2Stream& s, const error_code& ec) {
-  const ProxyError e = proxy_error(ec);
+void H2Server::answer_proxy_error(H2Stream& s, const error_code& ec, FailedAt at) {
+  const ProxyError e = proxy_error(ec, at);
   s.error = e.error_label;
   if (auto* m = http_metrics(ctx_)) m->count_error(ctx_.direction, e.kind);
   if (!s.grpc) {
@@ -333,7 +333,8 @@ void H2Server::consumed(H2Stream& s, std::size_t n) noexcept {
   want_write();
 }
 
-void H2Server::fail_stream(H2Stream& s, const error_code& ec, std::uint32_t code) noexcept {
+void H2Server::fail_stream(H2Stream& s, const error_code& ec, std::uint32_t code,
+                           FailedAt at) noexcept {
   if (!s.response_submitted) {
     if (code != NGHTTP2_NO_ERROR) {
       // The endpoint reset the stream: so does the proxy, with the same code.
@@ -342,7 +343,7 @@ void H2Server::fail_stream(H2Stream& s, const error_code& ec, std::uint32_t code
       want_write();
       return;
     }
-    answer_proxy_error(s, ec);
+    answer_proxy_error(s, ec, at);
     return;
   }
   if (s.response_end) return;  // the whole response is here; it goes out as it is

@@ -12,6 +12,7 @@
 #include "weft/http/context.hpp"
 #include "weft/http/h2_session.hpp"
 #include "weft/http/h2_stream.hpp"
+#include "weft/http/proxy_error.hpp"
 
 namespace weft::http {
 
@@ -53,7 +54,7 @@ class H2Client final : public H2Connection {
   boost::asio::awaitable<void> close_when_drained();
   void submit(H2Stream& s);
   void detach(H2Stream& s) noexcept;
-  void fail_all(const boost::system::error_code& ec) noexcept;
+  void fail_all(const boost::system::error_code& ec, FailedAt at = FailedAt::exchange) noexcept;
 
   H2ClientPool& pool_;
   const HttpContext& ctx_;

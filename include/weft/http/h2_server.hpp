@@ -15,6 +15,7 @@
 #include "weft/http/context.hpp"
 #include "weft/http/h2_session.hpp"
 #include "weft/http/h2_stream.hpp"
+#include "weft/http/proxy_error.hpp"
 
 namespace weft::http {
 
@@ -36,7 +37,9 @@ class H2Server final : public H2Connection {
   void consumed(H2Stream& s, std::size_t n) noexcept;
   /// The endpoint half of `s` failed before its end: answer with the proxy error for `ec` if no
   /// response head went out yet, otherwise reset the client stream with `code`.
-  void fail_stream(H2Stream& s, const boost::system::error_code& ec, std::uint32_t code) noexcept;
+  /// `at`: whether the endpoint could not be reached at all (the error table's "connect").
+  void fail_stream(H2Stream& s, const boost::system::error_code& ec, std::uint32_t code,
+                   FailedAt at = FailedAt::exchange) noexcept;
 
   // nghttp2 callbacks (called through the trampolines in h2_server.cpp).
   int on_begin_headers(const nghttp2_frame* frame);
@@ -56,7 +59,7 @@ class H2Server final : public H2Connection {
   void start_request(H2Stream& s);
   void answer(H2Stream& s, unsigned status, std::string_view message,
               std::string_view error_header);
-  void answer_proxy_error(H2Stream& s, const boost::system::error_code& ec);
+  void answer_proxy_error(H2Stream& s, const boost::system::error_code& ec, FailedAt at);
   metrics::HttpRoute* route_for(H2Stream& s);
   void count_response(H2Stream& s, std::uint32_t reset_code) noexcept;
   void detach(H2Stream& s) noexcept;
