@@ -57,6 +57,46 @@ TEST(H2Errors, ClientResetReachesTheEndpointWithItsCode) {
   EXPECT_EQ(server.wait_hang_reset(10s), 0x0b);
 }
 
+TEST(H2Errors, ClientThatVanishesCancelsItsEndpointStreams) {
+  H2TestServer server;
+  auto proxy = start_proxy_to(server.endpoint());
+  {
+    Client c(proxy->outbound_endpoint());
+    ASSERT_TRUE(c.connected());
+    ASSERT_TRUE(c.send_all(client_start() + get_headers(1, "/hang", h2::kEndStream)));
+    const auto deadline = std::chrono::steady_clock::now() + 10s;
+    while (server.requests() == 0 && std::chrono::steady_clock::now() < deadline) {
+      std::this_thread::sleep_for(5ms);
+    }
+    ASSERT_EQ(server.requests(), 1u);
+  }  // closed without a word
+  EXPECT_EQ(server.wait_hang_reset(10s), 0x8);  // CANCEL
+  EXPECT_TRUE(wait_for_metric(*proxy, "response_total",
+                              {{"direction", "outbound"},
+                               {"classification", "failure"},
+                               {"error", "h2(CANCEL)"}},
+                              1));
+}
+
+TEST(H2Errors, EndpointThatVanishesMidBodyResetsTheClientStream) {
+  H2TestServer server;
+  auto proxy = start_proxy_to(server.endpoint());
+  const auto r = run_command({"nghttp", "-v", "-n", h2_url(proxy->outbound_endpoint(), "/die")});
+  EXPECT_NE(r.out.find("recv RST_STREAM"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("INTERNAL_ERROR"), std::string::npos) << r.out;
+  EXPECT_TRUE(wait_for_metric(*proxy, "response_total",
+                              {{"direction", "outbound"},
+                               {"status_code", "200"},
+                               {"classification", "failure"},
+                               {"error", "h2(INTERNAL_ERROR)"}},
+                              1));
+  // The next request gets a new endpoint connection.
+  const auto ok = curl_h2({}, h2_url(proxy->outbound_endpoint(), "/size/10"));
+  ASSERT_EQ(ok.exit_code, 0) << ok.err;
+  EXPECT_EQ(ok.out, pattern_bytes(10));
+  EXPECT_EQ(server.connections(), 2u);
+}
+
 TEST(H2Errors, UnreachableEndpointGets502OrGrpcUnavailable) {
   auto proxy = start_proxy_to(closed_port());
   const auto url = h2_url(proxy->outbound_endpoint(), "/");

@@ -28,7 +28,8 @@ struct Stream {
 };
 
 struct Conn {
-  H2TestServer* server;
+  H2TestServer* server = nullptr;
+  bool die = false;  // close the socket after the next write (GET /die)
   nghttp2_session* session = nullptr;
   std::map<std::int32_t, std::unique_ptr<Stream>> streams;
 };
@@ -46,12 +47,19 @@ Stream* find(Conn& c, std::int32_t id) {
 
 ssize_t read_cb(nghttp2_session* session, std::int32_t id, std::uint8_t* buf, std::size_t len,
                 std::uint32_t* flags, nghttp2_data_source*, void* user) {
-  auto* s = find(*static_cast<Conn*>(user), id);
+  auto& conn = *static_cast<Conn*>(user);
+  auto* s = find(conn, id);
   if (s == nullptr) return NGHTTP2_ERR_TEMPORAL_CALLBACK_FAILURE;
+  if (s->path == "/die") {
+    if (conn.die) return NGHTTP2_ERR_DEFERRED;
+    conn.die = true;
+    std::memset(buf, 'd', std::min<std::size_t>(len, 1000));
+    return static_cast<ssize_t>(std::min<std::size_t>(len, 1000));
+  }
   const std::size_t n = std::min(len, s->response.size() - s->sent);
   std::memcpy(buf, s->response.data() + s->sent, n);
   s->sent += n;
-  static_cast<Conn*>(user)->server->add_body_bytes_sent(n);
+  conn.server->add_body_bytes_sent(n);
   if (s->sent == s->response.size()) {
     *flags |= NGHTTP2_DATA_FLAG_EOF;
     if (s->echo_trailers) {
@@ -108,6 +116,10 @@ int on_frame_recv(nghttp2_session* session, const nghttp2_frame* frame, void* us
     }
     if (s->path.rfind("/size/", 0) == 0) {
       s->response = pattern_bytes(std::stoull(s->path.substr(6)));
+      respond(c, id);
+      return 0;
+    }
+    if (s->path == "/die") {
       respond(c, id);
       return 0;
     }
@@ -247,7 +259,7 @@ void H2TestServer::serve(int fd) {
         break;
       }
     }
-    if (!ok) break;
+    if (!ok || conn.die) break;
     if (nghttp2_session_want_read(conn.session) == 0 &&
         nghttp2_session_want_write(conn.session) == 0) {
       break;

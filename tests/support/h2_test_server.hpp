@@ -5,6 +5,7 @@
 //   GET  /size/N   N bytes of a fixed pattern (pattern_bytes(N))
 //   GET  /reset    RST_STREAM(ENHANCE_YOUR_CALM) at once
 //   GET  /hang     no response; the stream's reset code is recorded
+//   GET  /die      a response head and 1,000 body bytes, then the connection closes
 //   GET  /goaway   "bye", then GOAWAY naming this stream as the last one
 //   GET  /grpc-fail  trailers-only gRPC response, grpc-status 14
 #pragma once
