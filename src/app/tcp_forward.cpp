@@ -28,9 +28,9 @@ bool is_forwarding_loop(const tcp::endpoint& listener, const tcp::endpoint& targ
 
 namespace {
 
-// Detection, unless the target port is opaque. HTTP/1 is served by http::serve_h1; HTTP/2 is
-// forwarded opaque until the HTTP/2 proxy lands. False when there is nothing to forward (the client
-// failed or closed before a byte).
+// Detection, unless the target port is opaque: HTTP/1 goes to http::serve_h1, HTTP/2 to
+// http::serve_h2, anything else is forwarded opaque. False when there is nothing to forward (the
+// client failed or closed before a byte).
 asio::awaitable<bool> run_detection(const ListenerContext& ctx, tcp::socket& client,
                                     const tcp::endpoint& target,
                                     metrics::TcpConnMetrics& client_metrics, Detection& detection) {
