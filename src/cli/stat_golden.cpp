@@ -185,7 +185,7 @@ void print_golden_usage(std::ostream& out) {
          "  SUCCESS      responses classified success / all responses (5xx and failing gRPC\n"
          "               statuses are failures)\n"
          "  RPS          responses per second\n"
-         "  LATENCY_P50, _P95, _P99\n"
+         "  LATENCY_P50, LATENCY_P95, LATENCY_P99\n"
          "               time to first byte, interpolated in response_latency_ms's buckets as\n"
          "               Prometheus' histogram_quantile does\n"
          "  TCP_CONN     TCP connections open now\n"
