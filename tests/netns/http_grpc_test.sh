@@ -52,7 +52,8 @@ grpc_calls() {
   local out
   out=$(pod_exec client "$PODS_PYTHON" "$GRPC_TOOL" client "$GRPC_TARGET" OK,INTERNAL,NOT_FOUND --payload hello) ||
     pods_fail "gRPC calls through both proxies did not end as asked: $out"
-  expect_eq "$out" $'status=OK reply=hello\nstatus=INTERNAL message=asked for INTERNAL\nstatus=NOT_FOUND message=asked for NOT_FOUND' \
+  expect_eq "$(paste -sd '|' <<<"$out")" \
+    'status=OK reply=hello|status=INTERNAL message=asked for INTERNAL|status=NOT_FOUND message=asked for NOT_FOUND' \
     "gRPC statuses and messages reach the client intact"
   # The server saw the inbound proxy, which connects from the pod's own IP.
   grep -q "call peer=$SERVER_IP:" "$PODS_DIR/grpc.log" ||
