@@ -102,6 +102,24 @@ expect_authority_labels() {
   pods_log "ok: authority on outbound series only"
 }
 
+# `weft stat` against both proxies, from the node (one scrape: totals since start, no RPS). The
+# server served 6 responses, 4 of them successes; the client sent 3 to each of two authorities,
+# 2 of each successes.
+expect_weft_stat() {
+  [[ -x $WEFT_BIN_DIR/weft ]] || pods_fail "$WEFT_BIN_DIR/weft not built"
+  local targets=("server=$SERVER_IP:4191" "client=$(pod_ip client):4191") table row
+  table=$(node_exec "$WEFT_BIN_DIR/weft" stat --interval 0 "${targets[@]}") || pods_fail "weft stat failed"
+  printf '%s\n' "$table" | sed 's/^/    /' >&2
+  row=$(awk '$1 == "server" { print $2, $3, ($4 != "-" && $5 != "-" && $6 != "-") }' <<<"$table")
+  expect_eq "$row" "66.67% - 1" "weft stat: server's success rate, no rate from one scrape, latencies"
+  row=$(awk '$1 == "client" { print $2, $3, $4 }' <<<"$table")
+  expect_eq "$row" "- - -" "weft stat: client served nothing"
+  table=$(node_exec "$WEFT_BIN_DIR/weft" stat --outbound --interval 0 "${targets[@]}") || pods_fail "weft stat --outbound failed"
+  printf '%s\n' "$table" | sed 's/^/    /' >&2
+  row=$(awk '$1 == "client" && $3 != "-" { print $2, $3 }' <<<"$table" | sort | paste -sd '|')
+  expect_eq "$row" "$HTTP_TARGET 66.67%|$GRPC_TARGET 66.67%" "weft stat --outbound: client's success rate per authority"
+}
+
 main() {
   setup
   http_requests
@@ -124,6 +142,7 @@ main() {
   expect_metric client eq 1 tcp_open_total 'direction="outbound"' 'peer="src"' "target_addr=\"$GRPC_TARGET\""
   expect_metric client eq 1 tcp_open_total 'direction="outbound"' 'peer="dst"' "target_addr=\"$GRPC_TARGET\""
   expect_metric server eq 1 tcp_open_total 'direction="inbound"' 'peer="src"' "target_addr=\"$GRPC_TARGET\""
+  expect_weft_stat
   pods_log "PASS"
 }
 
