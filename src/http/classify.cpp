@@ -49,6 +49,8 @@ std::optional<int> parse_grpc_status(std::string_view value) noexcept {
 }
 
 bool is_grpc_failure(int grpc_status) noexcept {
+  // A code outside 0..16 is read as UNKNOWN, as gRPC clients do (and tonic, in Linkerd).
+  if (grpc_status < 0 || grpc_status > 16) return true;
   switch (grpc_status) {
     case 2:   // UNKNOWN
     case 4:   // DEADLINE_EXCEEDED

@@ -77,7 +77,7 @@ std::string_view reason_phrase(unsigned status) noexcept {
 
 }  // namespace
 
-ProxyError proxy_error(const boost::system::error_code& ec) {
+ProxyError proxy_error(const boost::system::error_code& ec, FailedAt at) {
   if (ec.category() == h1_category()) {
     return row(status_for(static_cast<h1_error>(ec.value())), kGrpcInternal,
                fmt::format("bad request: {}", ec.message()), "bad request",
@@ -107,7 +107,7 @@ ProxyError proxy_error(const boost::system::error_code& ec) {
                    "h2(PROTOCOL_ERROR)", HttpErrorKind::io);
       default: break;  // unexpected, and values with no row of their own
     }
-  } else if (is_unreachable(ec)) {
+  } else if (is_unreachable(ec) || (at == FailedAt::connect && ec && is_system(ec.category()))) {
     return row(502, kGrpcUnavailable, fmt::format("connect error: {}", ec.message()), "connect",
                HttpErrorKind::connect);
   } else if (ec && (is_system(ec.category()) ||

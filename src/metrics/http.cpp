@@ -109,8 +109,12 @@ void HttpRoute::observe_latency(unsigned status_code, std::chrono::nanoseconds t
   detail::bump(h->sum_ns, ns);
 }
 
-void HttpRoute::count_response(const ResponseOutcome& outcome) noexcept {
+void HttpRoute::count_response(const ResponseOutcome& given) noexcept {
   if (series_ == nullptr) return;
+  ResponseOutcome outcome = given;
+  // The endpoint chooses grpc-status: a code outside 0..16 is counted as 2 (UNKNOWN), as gRPC
+  // clients read it, so that it cannot grow the label space without bound.
+  if (outcome.grpc_status > 16 || outcome.grpc_status < -1) outcome.grpc_status = 2;
   detail::ResponseSeries* r = series_->responses.load(std::memory_order_relaxed);
   while (r != nullptr && !detail::same(r->outcome, outcome)) r = r->next;
   if (r == nullptr) {

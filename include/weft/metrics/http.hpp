@@ -47,7 +47,8 @@ struct ResponseOutcome {
   /// The HTTP status the client saw; 0 when there was no response head (rendered without
   /// status_code, as Linkerd does for stream errors).
   unsigned status_code = 0;
-  /// The gRPC status, or -1 for none (rendered grpc_status="").
+  /// The gRPC status, or -1 for none (rendered grpc_status=""). Values above 16 are counted as
+  /// 2 (UNKNOWN), which bounds the label space an endpoint can create.
   int grpc_status = -1;
   Classification classification = Classification::success;
   /// "" or an error label from http::proxy_error (e.g. "connect", "h2(PROTOCOL_ERROR)"; the list

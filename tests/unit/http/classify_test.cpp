@@ -43,8 +43,11 @@ TEST(Classify, EveryGrpcCode) {
     // A stream error fails whatever the status said.
     EXPECT_EQ(classify(200, true, c.code, true), Classification::failure) << c.name;
   }
-  EXPECT_FALSE(is_grpc_failure(17));  // unknown codes are not in the failure list
-  EXPECT_FALSE(is_grpc_failure(-1));
+  // Codes outside 0..16 read as UNKNOWN.
+  EXPECT_TRUE(is_grpc_failure(17));
+  EXPECT_TRUE(is_grpc_failure(1000));
+  EXPECT_TRUE(is_grpc_failure(-1));
+  EXPECT_EQ(classify(200, true, 99, false), Classification::failure);
 }
 
 TEST(Classify, GrpcWithNoStatusIsAFailure) {

@@ -2,6 +2,7 @@
 #include "weft/http/proxy_error.hpp"
 
 #include <gtest/gtest.h>
+#include <spdlog/fmt/fmt.h>
 
 #include <boost/asio/error.hpp>
 #include <boost/system/errc.hpp>
@@ -79,6 +80,23 @@ TEST(ProxyError, Table) {
     EXPECT_FALSE(e.message.empty());
     EXPECT_EQ(e.message.find_first_of("\r\n"), std::string::npos);
   }
+}
+
+TEST(ProxyError, SystemErrorsWhileConnectingAreConnectErrors) {
+  for (boost::system::error_code ec : {boost::system::error_code(asio::error::connection_reset),
+                                       boost::system::error_code(asio::error::broken_pipe)}) {
+    const ProxyError e = proxy_error(ec, FailedAt::connect);
+    EXPECT_EQ(e.http_status, 502u) << ec.message();
+    EXPECT_EQ(e.grpc_status, 14) << ec.message();
+    EXPECT_EQ(e.error_label, "connect") << ec.message();
+    EXPECT_EQ(e.kind, HttpErrorKind::connect) << ec.message();
+    EXPECT_EQ(e.message, fmt::format("connect error: {}", ec.message()));
+  }
+  // Timeouts stay timeouts, and weft's own rows are unchanged.
+  EXPECT_EQ(proxy_error(asio::error::timed_out, FailedAt::connect).http_status, 504u);
+  EXPECT_EQ(proxy_error(errc::connect_timeout, FailedAt::connect).http_status, 504u);
+  EXPECT_EQ(proxy_error(errc::forwarding_loop, FailedAt::connect).http_status, 508u);
+  EXPECT_EQ(proxy_error(errc::unexpected, FailedAt::connect).http_status, 500u);
 }
 
 TEST(ProxyError, MessagesNameTheCause) {

@@ -238,6 +238,20 @@ TEST(HttpMetrics, InboundIgnoresTheAuthority) {
   EXPECT_EQ(count_of(out, "authority="), 0u);
 }
 
+TEST(HttpMetrics, GrpcStatusesBeyondTheKnownCodesCountAsUnknown) {
+  Registry r(1);
+  auto route = r.shard(0).http().open_route(inbound(""));
+  for (int code : {17, 99, 123456789, 2}) {
+    route.count_response({200, code, Classification::failure, ""});
+  }
+  const std::string out = render_http(r);
+  EXPECT_TRUE(has_line(
+      out, "response_total{" + kIn +
+               R"(,status_code="200",classification="failure",grpc_status="2",error=""} 4)"))
+      << out;
+  EXPECT_EQ(count_of(out, "response_total{"), 1u);
+}
+
 TEST(HttpMetrics, LabelValuesAreEscaped) {
   Registry r(1);
   auto route = r.shard(0).http().open_route(outbound("evil\"\n\\host"));
