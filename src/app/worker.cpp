@@ -28,20 +28,54 @@ constexpr auto kAcceptBackoff = std::chrono::milliseconds(100);
 
 }  // namespace
 
-Worker::Worker(const WorkerSetup& setup) {
+namespace {
+
+http::HttpContext http_context(const core::ProxyConfig& config, metrics::Direction direction,
+                               const core::HttpConfig& http, core::duration connect_timeout,
+                               std::string_view client_no_tls_reason,
+                               std::string_view endpoint_no_tls_reason, metrics::Shard* metrics,
+                               net::BufferPool& buffers, net::PipePool& pipes,
+                               net::DrainSignal& drain, http::H1Pool& h1_pool) {
+  return {.direction = direction,
+          .connect_timeout = connect_timeout,
+          .idle_timeout = config.tcp_idle_timeout,
+          .config = &http,
+          .h2_client = &config.h2_client,
+          .http1_max_head_bytes = config.http1_max_head_bytes,
+          .client_no_tls_reason = client_no_tls_reason,
+          .endpoint_no_tls_reason = endpoint_no_tls_reason,
+          .metrics = metrics,
+          .buffers = &buffers,
+          .pipes = &pipes,
+          .drain = &drain,
+          .h1_pool = &h1_pool,
+          .h2_pool = nullptr};
+}
+
+}  // namespace
+
+Worker::Worker(const WorkerSetup& setup)
+    : inbound_h1_pool_(ioc_.get_executor(), setup.config->inbound_http.http1_pool_idle_timeout,
+                       setup.config->inbound_http.http1_max_idle_conns_per_endpoint),
+      outbound_h1_pool_(ioc_.get_executor(), setup.config->outbound_http.http1_pool_idle_timeout,
+                        setup.config->outbound_http.http1_max_idle_conns_per_endpoint) {
   const auto& config = *setup.config;
-  add_listener(setup.inbound_listen, {.direction = metrics::Direction::inbound,
-                                      .local = {},
-                                      .orig_dst = setup.inbound_orig_dst,
-                                      .connect_timeout = config.inbound_connect_timeout,
-                                      .idle_timeout = config.tcp_idle_timeout,
-                                      .detect_timeout = config.inbound_detect_timeout,
-                                      .opaque_ports = &config.inbound_opaque_ports,
-                                      .client_no_tls_reason = kNoTlsFromRemote,
-                                      .endpoint_no_tls_reason = kLoopback,
-                                      .metrics = setup.metrics,
-                                      .buffers = &buffers_,
-                                      .pipes = &pipes_});
+  add_listener(setup.inbound_listen,
+               {.direction = metrics::Direction::inbound,
+                .local = {},
+                .orig_dst = setup.inbound_orig_dst,
+                .connect_timeout = config.inbound_connect_timeout,
+                .idle_timeout = config.tcp_idle_timeout,
+                .detect_timeout = config.inbound_detect_timeout,
+                .opaque_ports = &config.inbound_opaque_ports,
+                .client_no_tls_reason = kNoTlsFromRemote,
+                .endpoint_no_tls_reason = kLoopback,
+                .metrics = setup.metrics,
+                .buffers = &buffers_,
+                .pipes = &pipes_,
+                .http = http_context(config, metrics::Direction::inbound, config.inbound_http,
+                                     config.inbound_connect_timeout, kNoTlsFromRemote, kLoopback,
+                                     setup.metrics, buffers_, pipes_, drain_, inbound_h1_pool_)});
   for (const auto& addr : setup.outbound_listen) {
     add_listener(addr, {.direction = metrics::Direction::outbound,
                         .local = {},
@@ -54,7 +88,11 @@ Worker::Worker(const WorkerSetup& setup) {
                         .endpoint_no_tls_reason = kNotProvidedByDiscovery,
                         .metrics = setup.metrics,
                         .buffers = &buffers_,
-                        .pipes = &pipes_});
+                        .pipes = &pipes_,
+                        .http = http_context(config, metrics::Direction::outbound,
+                                             config.outbound_http, config.outbound_connect_timeout,
+                                             kLoopback, kNotProvidedByDiscovery, setup.metrics,
+                                             buffers_, pipes_, drain_, outbound_h1_pool_)});
   }
 }
 
@@ -83,6 +121,9 @@ void Worker::stop_accepting() {
   asio::post(ioc_, [this] {
     boost::system::error_code ignored;
     for (auto& l : listeners_) l->acceptor.close(ignored);
+    drain_.start();
+    inbound_h1_pool_.close_all();
+    outbound_h1_pool_.close_all();
   });
 }
 
