@@ -9,6 +9,7 @@
 #include "weft/app/protocol_detect.hpp"
 #include "weft/core/clock.hpp"
 #include "weft/core/error.hpp"
+#include "weft/http/context.hpp"
 #include "weft/metrics/labels.hpp"
 #include "weft/net/connector.hpp"
 #include "weft/net/duplex.hpp"
@@ -98,6 +99,11 @@ asio::awaitable<void> forward_tcp(const ListenerContext& ctx, tcp::socket client
   if (detection.result == metrics::DetectResult::http1) {
     // Detection's bytes live in `detection` until serve_h1 returns.
     co_await http::serve_h1(ctx.http, std::move(client), *target, detection.replay_bytes(),
+                            std::move(client_metrics));
+    co_return;
+  }
+  if (detection.result == metrics::DetectResult::http2) {
+    co_await http::serve_h2(ctx.http, std::move(client), *target, detection.replay_bytes(),
                             std::move(client_metrics));
     co_return;
   }

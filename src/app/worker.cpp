@@ -28,54 +28,46 @@ constexpr auto kAcceptBackoff = std::chrono::milliseconds(100);
 
 }  // namespace
 
-namespace {
-
-http::HttpContext http_context(const core::ProxyConfig& config, metrics::Direction direction,
-                               const core::HttpConfig& http, core::duration connect_timeout,
-                               std::string_view client_no_tls_reason,
-                               std::string_view endpoint_no_tls_reason, metrics::Shard* metrics,
-                               net::BufferPool& buffers, net::PipePool& pipes,
-                               net::DrainSignal& drain, http::H1Pool& h1_pool) {
-  return {.direction = direction,
-          .connect_timeout = connect_timeout,
-          .idle_timeout = config.tcp_idle_timeout,
-          .config = &http,
-          .h2_client = &config.h2_client,
-          .http1_max_head_bytes = config.http1_max_head_bytes,
-          .client_no_tls_reason = client_no_tls_reason,
-          .endpoint_no_tls_reason = endpoint_no_tls_reason,
-          .metrics = metrics,
-          .buffers = &buffers,
-          .pipes = &pipes,
-          .drain = &drain,
-          .h1_pool = &h1_pool,
-          .h2_pool = nullptr};
-}
-
-}  // namespace
-
 Worker::Worker(const WorkerSetup& setup)
     : inbound_h1_pool_(ioc_.get_executor(), setup.config->inbound_http.http1_pool_idle_timeout,
                        setup.config->inbound_http.http1_max_idle_conns_per_endpoint),
       outbound_h1_pool_(ioc_.get_executor(), setup.config->outbound_http.http1_pool_idle_timeout,
                         setup.config->outbound_http.http1_max_idle_conns_per_endpoint) {
+  // Made here, not in the initializer list: they are declared (and so built) before ioc_.
+  h2_inbound_ = std::make_unique<http::H2ClientPool>(ioc_.get_executor());
+  h2_outbound_ = std::make_unique<http::H2ClientPool>(ioc_.get_executor());
   const auto& config = *setup.config;
-  add_listener(setup.inbound_listen,
-               {.direction = metrics::Direction::inbound,
-                .local = {},
-                .orig_dst = setup.inbound_orig_dst,
-                .connect_timeout = config.inbound_connect_timeout,
-                .idle_timeout = config.tcp_idle_timeout,
-                .detect_timeout = config.inbound_detect_timeout,
-                .opaque_ports = &config.inbound_opaque_ports,
-                .client_no_tls_reason = kNoTlsFromRemote,
-                .endpoint_no_tls_reason = kLoopback,
-                .metrics = setup.metrics,
-                .buffers = &buffers_,
-                .pipes = &pipes_,
-                .http = http_context(config, metrics::Direction::inbound, config.inbound_http,
-                                     config.inbound_connect_timeout, kNoTlsFromRemote, kLoopback,
-                                     setup.metrics, buffers_, pipes_, drain_, inbound_h1_pool_)});
+  const auto http = [&](metrics::Direction direction) {
+    const bool in = direction == metrics::Direction::inbound;
+    return http::HttpContext{
+        .direction = direction,
+        .connect_timeout = in ? config.inbound_connect_timeout : config.outbound_connect_timeout,
+        .idle_timeout = config.tcp_idle_timeout,
+        .config = in ? &config.inbound_http : &config.outbound_http,
+        .h2_client = &config.h2_client,
+        .http1_max_head_bytes = config.http1_max_head_bytes,
+        .client_no_tls_reason = in ? kNoTlsFromRemote : kLoopback,
+        .endpoint_no_tls_reason = in ? kLoopback : kNotProvidedByDiscovery,
+        .metrics = setup.metrics,
+        .buffers = &buffers_,
+        .pipes = &pipes_,
+        .drain = &drain_,
+        .h1_pool = in ? &inbound_h1_pool_ : &outbound_h1_pool_,
+        .h2_pool = in ? h2_inbound_.get() : h2_outbound_.get()};
+  };
+  add_listener(setup.inbound_listen, {.direction = metrics::Direction::inbound,
+                                      .local = {},
+                                      .orig_dst = setup.inbound_orig_dst,
+                                      .connect_timeout = config.inbound_connect_timeout,
+                                      .idle_timeout = config.tcp_idle_timeout,
+                                      .detect_timeout = config.inbound_detect_timeout,
+                                      .opaque_ports = &config.inbound_opaque_ports,
+                                      .client_no_tls_reason = kNoTlsFromRemote,
+                                      .endpoint_no_tls_reason = kLoopback,
+                                      .metrics = setup.metrics,
+                                      .buffers = &buffers_,
+                                      .pipes = &pipes_,
+                                      .http = http(metrics::Direction::inbound)});
   for (const auto& addr : setup.outbound_listen) {
     add_listener(addr, {.direction = metrics::Direction::outbound,
                         .local = {},
@@ -89,10 +81,7 @@ Worker::Worker(const WorkerSetup& setup)
                         .metrics = setup.metrics,
                         .buffers = &buffers_,
                         .pipes = &pipes_,
-                        .http = http_context(config, metrics::Direction::outbound,
-                                             config.outbound_http, config.outbound_connect_timeout,
-                                             kLoopback, kNotProvidedByDiscovery, setup.metrics,
-                                             buffers_, pipes_, drain_, outbound_h1_pool_)});
+                        .http = http(metrics::Direction::outbound)});
   }
 }
 

@@ -76,8 +76,12 @@ asio::awaitable<void> H1ProxyConnection::run() {
     if (reset_client_) {
       net::reset(client_);
     } else {
-      if (linger_) co_await linger_close();
+      // Unread bytes (a pipelined request after a `connection: close` one, a refused body) would
+      // turn the close into a reset that can destroy the last response: read them away first.
       error_code ignored;
+      if (linger_ || !client_buf_.empty() || client_.available(ignored) > 0) {
+        co_await linger_close();
+      }
       client_.shutdown(tcp::socket::shutdown_both, ignored);
       client_.close(ignored);
     }

@@ -71,6 +71,20 @@ TEST_F(H1Raw, PipelinedRequestsInOneWriteAreAnsweredInOrder) {
   expect_bystander_works();
 }
 
+TEST_F(H1Raw, RequestsPipelinedAfterConnectionCloseDoNotTurnTheCloseIntoAReset) {
+  Client c(proxy_->outbound_endpoint());
+  ASSERT_TRUE(c.connected());
+  ASSERT_TRUE(c.send_all("GET /bytes/2 HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\n"
+                         "GET /bytes/3 HTTP/1.1\r\nHost: a\r\n\r\n"));
+  std::string pending;
+  const auto r = read_response(c, pending);
+  EXPECT_EQ(r.body, std::string("\0\1", 2));
+  EXPECT_NE(r.head.find("connection: close"), std::string::npos) << r.head;
+  ReadEnd end{};
+  EXPECT_EQ(pending + c.read_to_end(end), "");  // the second request is not answered
+  EXPECT_EQ(end, ReadEnd::eof);
+}
+
 TEST_F(H1Raw, GarbageAfterAValidRequestLineIs400AndClose) {
   ReadEnd end{};
   const auto r = answer_to("GET / HTTP/1.1\r\nHost: a\r\n\x01\x02garbage\r\n\r\n", &end);

@@ -14,6 +14,7 @@
 #include "weft/app/tcp_forward.hpp"
 #include "weft/core/config.hpp"
 #include "weft/http/h1_pool.hpp"
+#include "weft/http/h2_client_pool.hpp"
 #include "weft/metrics/tcp.hpp"
 #include "weft/net/buffer_pool.hpp"
 #include "weft/net/drain_signal.hpp"
@@ -44,7 +45,8 @@ class Worker {
   /// Starts the thread and the accept loops.
   void start();
   /// Closes the listeners and starts the drain: open connections go on, HTTP/1 connections close
-  /// after their current response, pooled endpoint connections close. Thread-safe.
+  /// after their current response, HTTP/2 connections send GOAWAY, pooled endpoint connections
+  /// close. Thread-safe.
   void stop_accepting();
   /// Stops the event loop, abandoning open connections, and joins the thread. Thread-safe.
   void stop();
@@ -65,7 +67,10 @@ class Worker {
                                            const ListenerContext& ctx);
 
   // The pools outlive the io_context: abandoned connections' coroutine frames, destroyed with
-  // it, give their leased buffers and pipes back.
+  // it, give their leased buffers and pipes back; the HTTP/2 pools likewise outlive the
+  // connection coroutines ioc_ destroys (made in the constructor body, after ioc_ exists).
+  std::unique_ptr<http::H2ClientPool> h2_inbound_;
+  std::unique_ptr<http::H2ClientPool> h2_outbound_;
   net::BufferPool buffers_;
   net::PipePool pipes_;
   boost::asio::io_context ioc_{1};
