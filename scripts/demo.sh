@@ -1,15 +1,20 @@
 #!/usr/bin/env bash
-# demo.sh: what `make demo` runs. Three pods (a client and two servers) as network namespaces on a
-# private bridge, each with weft-init's iptables rules and a weft-proxy sidecar; the client talks
-# to both servers by pod IP (HTTP with curl, and one opaque TCP stream) for a few seconds, and
-# `weft stat tcp` shows what each proxy saw. Everything happens inside namespaces this script
-# creates and deletes; the host's network is never touched. Needs root. Takes 10 to 20 seconds.
+# demo.sh: what `make demo` runs. A small emojivoto on one machine: three pods as network
+# namespaces on a private bridge, each with weft-init's iptables rules and a weft-proxy sidecar.
+# "vote-bot" sends HTTP/1.1 requests to "web", which calls the gRPC service "voting" in a third pod;
+# voting refuses votes for the doughnut. While the load runs, `weft stat` prints the golden metrics
+# each proxy saw, as `linkerd viz stat` would: the success rate of web and voting is below 100%.
+# Everything happens inside namespaces this script creates and deletes; the host's network is
+# never touched. Needs root. Takes about 20 seconds.
 set -euo pipefail
 
 REPO_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+APPS_DIR=$REPO_DIR/scripts/demo
 export WEFT_BIN_DIR=${WEFT_BIN_DIR:-$REPO_DIR/build/bin}
-readonly TRAFFIC_SECONDS=${WEFT_DEMO_SECONDS:-6}
-readonly HTTP_PORT=8080 TCP_PORT=9000
+readonly TRAFFIC_SECONDS=${WEFT_DEMO_SECONDS:-10}
+readonly STAT_INTERVAL=${WEFT_DEMO_STAT_INTERVAL:-5s}
+readonly RATE=${WEFT_DEMO_RATE:-20}
+readonly WEB_PORT=8080 VOTING_PORT=8080
 
 if [[ $(id -u) -ne 0 ]]; then
   cat >&2 <<EOF
@@ -28,93 +33,102 @@ fi
 export CI=true
 export WEFT_PODS_QUIET=${WEFT_PODS_QUIET:-1}
 source "$REPO_DIR/tests/netns/lib/pods.sh"
+"$PODS_PYTHON" -c 'import grpc' 2>/dev/null ||
+  pods_fail "the demo's apps need python3-grpcio ($PODS_PYTHON -c 'import grpc' failed; scripts/install-deps.sh installs it)"
 
 banner() { printf '\n=== %s\n' "$*"; }
+indent() { sed 's/^/  /'; }
 
 start_pods() {
-  banner "pods: client, web and db, joined by a bridge in namespace ${PODS_RUN}-node"
-  pod_add client "$PODS_SUBNET.2"
+  banner "pods: vote-bot, web and voting, joined by a bridge in namespace ${PODS_RUN}-node"
+  pod_add vote-bot "$PODS_SUBNET.2"
   pod_add web "$PODS_SUBNET.3"
-  pod_add db "$PODS_SUBNET.4"
+  pod_add voting "$PODS_SUBNET.4"
   local pod
-  for pod in client web db; do
+  for pod in vote-bot web voting; do
     pod_init_iptables "$pod"
     pod_start_proxy "$pod"
   done
-  mkdir "$PODS_DIR/www"
-  head -c 20000 /dev/urandom >"$PODS_DIR/www/page.bin"
-  for pod in web db; do
-    pod_bg "$pod" "$pod-http.log" "$PODS_PYTHON" -m http.server "$HTTP_PORT" --bind 0.0.0.0 --directory "$PODS_DIR/www"
-  done
-  pod_bg db db-tcp.log "$PODS_PYTHON" "$PODS_TCP_TOOL" echo-server 0.0.0.0 "$TCP_PORT"
-  for pod in web db; do pod_wait_listen "$pod" "$HTTP_PORT"; done
-  pod_wait_listen db "$TCP_PORT"
-  local web_ip db_ip
-  web_ip=$(pod_ip web)
-  db_ip=$(pod_ip db)
-  printf '  %-7s %-10s %s\n' client "$(pod_ip client)" "curl in a loop; one opaque TCP stream" \
-    web "$web_ip" "python3 -m http.server :$HTTP_PORT" \
-    db "$db_ip" "python3 -m http.server :$HTTP_PORT, TCP echo :$TCP_PORT"
+  # The apps run as root in their pods, so all their TCP goes through the proxies; they only
+  # know each other's pod IPs, as in a cluster without Services.
+  pod_bg voting voting.log "$PODS_PYTHON" "$APPS_DIR/voting.py" --port "$VOTING_PORT"
+  pod_bg web web.log "$PODS_PYTHON" "$APPS_DIR/web.py" --port "$WEB_PORT" \
+    --voting "$(pod_ip voting):$VOTING_PORT"
+  pod_wait_listen voting "$VOTING_PORT"
+  pod_wait_listen web "$WEB_PORT"
+  printf '  %-9s %-10s %s\n' \
+    vote-bot "$(pod_ip vote-bot)" "vote_bot.py: $RATE HTTP/1.1 requests/s to web, on one keep-alive connection" \
+    web "$(pod_ip web)" "web.py: HTTP/1.1 on :$WEB_PORT; each vote is a gRPC call to voting" \
+    voting "$(pod_ip voting)" "voting.py: gRPC on :$VOTING_PORT; a vote for the doughnut fails (UNKNOWN)"
   echo "  each pod: weft-init rules (nft), weft-proxy as UID 2102, admin on :4191"
 }
 
 start_traffic() {
-  banner "traffic: ${TRAFFIC_SECONDS}s from client to web and db by pod IP"
-  local web_ip db_ip
-  web_ip=$(pod_ip web)
-  db_ip=$(pod_ip db)
-  # A paced loop (10 rounds a second) so that the demo stays light on a small machine.
-  pod_bg client curl-loop.log bash -c '
-    end=$((SECONDS + '"$TRAFFIC_SECONDS"')); ok=0; failed=0
-    while ((SECONDS < end)); do
-      for url in "$@"; do
-        if curl -fsS --max-time 2 -o /dev/null "$url"; then ok=$((ok + 1)); else failed=$((failed + 1)); fi
-      done
-      sleep 0.1
-    done
-    echo "http requests: $ok ok, $failed failed"' \
-    curl-loop "http://$web_ip:$HTTP_PORT/page.bin" "http://$db_ip:$HTTP_PORT/page.bin"
-  CURL_PID=$POD_BG_PID
-  pod_bg client tcp-stream.log "$PODS_PYTHON" "$PODS_TCP_TOOL" client "$db_ip" "$TCP_PORT" \
-    --stream-seconds "$TRAFFIC_SECONDS"
-  STREAM_PID=$POD_BG_PID
+  banner "traffic: vote-bot -> web (HTTP/1.1) -> voting (gRPC) for ${TRAFFIC_SECONDS}s"
+  pod_bg vote-bot vote-bot.log "$PODS_PYTHON" "$APPS_DIR/vote_bot.py" "$(pod_ip web):$WEB_PORT" \
+    --rate "$RATE" --seconds "$TRAFFIC_SECONDS"
+  BOT_PID=$POD_BG_PID
 }
 
 # weft stat runs from the node namespace (10.77.0.1), like a Prometheus outside the pods; the
-# admin port is never intercepted, so scraping does not show up in the tables.
+# admin port is never intercepted, so scraping does not show up in the tables. The inbound and
+# outbound tables are taken at the same time, over the same window.
 stat_all() {
-  local addrs
-  addrs="$(pod_ip client):4191,$(pod_ip web):4191,$(pod_ip db):4191"
-  node_exec "$WEFT_BIN_DIR/weft" stat tcp "$addrs" "$@"
+  local targets=("vote-bot=$(pod_ip vote-bot):4191" "web=$(pod_ip web):4191" "voting=$(pod_ip voting):4191")
+  node_exec "$WEFT_BIN_DIR/weft" stat --interval "$STAT_INTERVAL" "${targets[@]}" >"$PODS_DIR/stat-inbound.txt" &
+  local inbound=$!
+  node_exec "$WEFT_BIN_DIR/weft" stat --outbound --interval "$STAT_INTERVAL" "${targets[@]}" \
+    >"$PODS_DIR/stat-outbound.txt" &
+  local outbound=$!
+  wait "$inbound" || pods_fail "weft stat failed"
+  wait "$outbound" || pods_fail "weft stat --outbound failed"
+}
+
+# The success rate of a row of the inbound table, without the "%" ("-" when it had no requests).
+success_of() {
+  awk -v name="$1" '$1 == name { sub(/%$/, "", $2); print $2 }' "$PODS_DIR/stat-inbound.txt"
+}
+
+expect_failures_visible() {
+  local pod rate
+  for pod in web voting; do
+    rate=$(success_of "$pod")
+    [[ $rate != - && -n $rate ]] || pods_fail "weft stat shows no requests for $pod"
+    awk -v r="$rate" 'BEGIN { exit !(r < 100) }' ||
+      pods_fail "weft stat shows $pod at $rate% success; the doughnut votes should fail"
+  done
 }
 
 main() {
   pods_init
   start_pods
   start_traffic
-  wait_for expect_traffic_flowing || pods_fail "no traffic reached the client's proxy"
+  wait_for expect_voting_busy || pods_fail "no gRPC request reached voting's proxy: $(cat "$PODS_DIR/vote-bot.log")"
 
-  banner "weft stat tcp (live, while traffic flows; rates over 2s)"
-  echo "  pods: client=$(pod_ip client) web=$(pod_ip web) db=$(pod_ip db)"
-  stat_all --interval 2s
+  stat_all
+  banner "weft stat: what each pod served (inbound), over $STAT_INTERVAL while the load runs"
+  indent <"$PODS_DIR/stat-inbound.txt"
+  banner "weft stat --outbound: what each pod sent, by authority, over the same $STAT_INTERVAL"
+  indent <"$PODS_DIR/stat-outbound.txt"
+  expect_failures_visible
 
-  pod_wait_pid "$CURL_PID" $((TRAFFIC_SECONDS + 10)) || true
-  pod_wait_pid "$STREAM_PID" $((TRAFFIC_SECONDS + 10)) || pods_fail "the TCP stream failed: $(cat "$PODS_DIR/tcp-stream.log")"
+  pod_wait_pid "$BOT_PID" $((TRAFFIC_SECONDS + 10)) || pods_fail "vote-bot failed: $(cat "$PODS_DIR/vote-bot.log")"
   banner "results"
-  echo "  $(cat "$PODS_DIR/curl-loop.log")"
-  echo "  tcp stream client -> db:$TCP_PORT: $(cat "$PODS_DIR/tcp-stream.log") (echo checked byte for byte)"
+  echo "  vote-bot: $(tail -n 1 "$PODS_DIR/vote-bot.log")"
+  echo "  web logged $(grep -c 'voting answered UNKNOWN' "$PODS_DIR/web.log" || true) votes that voting refused (the doughnut)"
+  cat <<EOF
+  How to read it: each request crosses two proxies, the caller's (outbound) and the callee's
+  (inbound). web and voting show the same failures: voting's gRPC UNKNOWN became web's HTTP 500.
+  vote-bot serves nothing, so its inbound row is empty; its outbound row is web seen from the client.
+EOF
 
-  banner "weft stat tcp (totals after the traffic ended)"
-  echo "  src = connections the proxy accepted, dst = connections it opened; outbound in the client's"
-  echo "  proxy, inbound in the servers'."
-  stat_all --interval 0
   banner "cleaning up: stopping the proxies and deleting the namespaces"
   pods_cleanup 0
   echo "  done in ${SECONDS}s; the host's network was not touched"
 }
 
-expect_traffic_flowing() {
-  [[ $(pod_metric client tcp_open_total 'direction="outbound"') -gt 0 ]]
+expect_voting_busy() {
+  [[ $(pod_metric voting request_total 'direction="inbound"') -gt 0 ]]
 }
 
 main "$@"

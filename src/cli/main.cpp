@@ -1,5 +1,5 @@
 // weft: the operator's command-line tool. This first version reads proxies' admin servers
-// (`weft stat tcp`); inject, top, tap, check and identity come later.
+// (`weft stat`, `weft stat tcp`); inject, top, tap, check and identity come later.
 // Exit codes: 0 success, 1 the operation failed, 64 bad usage.
 #include <exception>
 #include <iostream>
@@ -7,6 +7,7 @@
 #include <string_view>
 #include <vector>
 
+#include "stat_golden.hpp"
 #include "stat_tcp.hpp"
 #include "weft/build_info.hpp"
 
@@ -20,6 +21,8 @@ void print_usage(std::ostream& out) {
          "Usage: weft COMMAND [ARGS...]\n"
          "\n"
          "Commands:\n"
+         "  stat [NAME=]ADMIN_ADDR... [--interval 5s]   golden metrics per workload, as linkerd viz "
+         "stat\n"
          "  stat tcp ADMIN_ADDR[,...] [--interval 2s]   TCP connections and bytes each proxy has "
          "seen\n"
          "  version                                     print the version and build of this "
@@ -37,20 +40,12 @@ void print_version(std::ostream& out) {
 
 int run_stat(std::span<const std::string_view> args) {
   if (args.empty()) {
-    std::cerr << "weft stat: which resource? (this version supports: tcp)\n";
-    weft::cli::print_stat_usage(std::cerr);
+    std::cerr << "weft stat: which proxies? (NAME=ADMIN_ADDR ...)\n";
+    weft::cli::print_golden_usage(std::cerr);
     return kExitUsage;
   }
-  if (args[0] == "-h" || args[0] == "--help") {
-    weft::cli::print_stat_usage(std::cout);
-    return 0;
-  }
-  if (args[0] != "tcp") {
-    std::cerr << "weft stat: unknown resource '" << args[0] << "' (this version supports: tcp)\n";
-    weft::cli::print_stat_usage(std::cerr);
-    return kExitUsage;
-  }
-  return weft::cli::run_stat_tcp(args.subspan(1), std::cout, std::cerr);
+  if (args[0] == "tcp") return weft::cli::run_stat_tcp(args.subspan(1), std::cout, std::cerr);
+  return weft::cli::run_stat_golden(args, std::cout, std::cerr);
 }
 
 int run(std::span<const std::string_view> args) {

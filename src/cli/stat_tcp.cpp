@@ -7,13 +7,14 @@
 #include <tuple>
 
 #include "http_get.hpp"
+#include "scrape.hpp"
 #include "table.hpp"
 #include "weft/core/parse.hpp"
 
 namespace weft::cli {
 namespace {
 
-using Clock = std::chrono::steady_clock;
+using Clock = StatClock;
 
 struct StatOptions {
   std::vector<AdminAddr> proxies;
@@ -89,25 +90,9 @@ std::optional<StatOptions> parse_options(std::span<const std::string_view> args,
 /// Scrapes one proxy. On failure returns nullopt and writes one line saying what went wrong.
 std::optional<Scrape> scrape(const AdminAddr& addr, std::chrono::milliseconds timeout,
                              std::ostream& err) {
-  const auto url = "http://" + addr.to_string() + "/metrics";
-  const auto at = Clock::now();
-  const auto response = http_get(addr, "/metrics", timeout);
-  if (!response) {
-    err << "weft: cannot scrape " << url << ": " << response.error().message() << "\n";
-    return std::nullopt;
-  }
-  if (response->status != 200) {
-    err << "weft: cannot scrape " << url << ": HTTP status " << response->status << "\n";
-    return std::nullopt;
-  }
-  metrics::ParseError parse_error;
-  const auto samples = metrics::parse_text(response->body, &parse_error);
-  if (!samples) {
-    err << "weft: " << url << " is not Prometheus text: line " << parse_error.line << ": "
-        << parse_error.reason << "\n";
-    return std::nullopt;
-  }
-  return Scrape{collect_tcp(*samples), at};
+  const auto scraped = scrape_metrics(addr, timeout, err);
+  if (!scraped) return std::nullopt;
+  return Scrape{collect_tcp(scraped->samples), scraped->at};
 }
 
 /// Scrapes every proxy; nullopt if any of them failed (each failure has been reported).
