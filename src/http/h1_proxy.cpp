@@ -136,7 +136,7 @@ asio::awaitable<H1ProxyConnection::ReadOutcome> H1ProxyConnection::read_request_
 }
 
 void H1ProxyConnection::open_route() {
-  const metrics::HttpTarget target{ctx_.direction, authority_, target_, ctx_.client_no_tls_reason};
+  const metrics::HttpTarget target{ctx_.direction, authority_, target_, ctx_.route_no_tls_reason()};
   if (!route_ || !route_.matches(target)) route_ = ctx_.metrics->http().open_route(target);
 }
 

@@ -240,7 +240,8 @@ metrics::HttpRoute* H2Server::route_for(H2Stream& s) {
   if (m == nullptr) return nullptr;
   auto authority = s.request.get(":authority");
   if (authority.empty()) authority = s.request.get("host");
-  const metrics::HttpTarget target{ctx_.direction, authority, target_, ctx_.client_no_tls_reason};
+  const metrics::HttpTarget target{ctx_.direction, authority, target_,
+                                   ctx_.route_no_tls_reason()};
   for (auto& r : routes_) {
     if (r->matches(target)) return r.get();
   }

@@ -25,7 +25,9 @@ TEST(H1Metrics, RequestsAndResponsesAreCountedAndClassified) {
       {"direction", "outbound"},
       {"authority", authority},
       {"target_addr", addr_label(endpoint.endpoint())},
-      {"tls", "no_identity"}};
+      {"tls", "no_identity"},
+      // Outbound HTTP series carry the endpoint side's TLS status, as Linkerd's do.
+      {"no_tls_reason", "not_provided_by_service_discovery"}};
   EXPECT_TRUE(wait_for_metric(*proxy, "request_total", route, 4));
   auto with = [&](std::map<std::string, std::string> extra) {
     extra.insert(route.begin(), route.end());

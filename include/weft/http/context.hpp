@@ -37,6 +37,13 @@ struct HttpContext {
   net::DrainSignal* drain;
   H1Pool* h1_pool;        // this worker's pool for this direction
   H2ClientPool* h2_pool;  // this worker's pool for this direction
+
+  /// The tls label of this direction's HTTP route metrics: the accepted side's inbound, the
+  /// connected side's outbound (Linkerd labels outbound HTTP series by the endpoint connection).
+  std::string_view route_no_tls_reason() const noexcept {
+    return direction == metrics::Direction::outbound ? endpoint_no_tls_reason
+                                                     : client_no_tls_reason;
+  }
 };
 
 /// A client connection that detection found to speak HTTP/1, with the bytes detection read
