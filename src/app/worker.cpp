@@ -28,7 +28,11 @@ constexpr auto kAcceptBackoff = std::chrono::milliseconds(100);
 
 }  // namespace
 
-Worker::Worker(const WorkerSetup& setup) {
+Worker::Worker(const WorkerSetup& setup)
+    : inbound_h1_pool_(ioc_.get_executor(), setup.config->inbound_http.http1_pool_idle_timeout,
+                       setup.config->inbound_http.http1_max_idle_conns_per_endpoint),
+      outbound_h1_pool_(ioc_.get_executor(), setup.config->outbound_http.http1_pool_idle_timeout,
+                        setup.config->outbound_http.http1_max_idle_conns_per_endpoint) {
   // Made here, not in the initializer list: they are declared (and so built) before ioc_.
   h2_inbound_ = std::make_unique<http::H2ClientPool>(ioc_.get_executor());
   h2_outbound_ = std::make_unique<http::H2ClientPool>(ioc_.get_executor());
@@ -48,7 +52,7 @@ Worker::Worker(const WorkerSetup& setup) {
         .buffers = &buffers_,
         .pipes = &pipes_,
         .drain = &drain_,
-        .h1_pool = nullptr,
+        .h1_pool = in ? &inbound_h1_pool_ : &outbound_h1_pool_,
         .h2_pool = in ? h2_inbound_.get() : h2_outbound_.get()};
   };
   add_listener(setup.inbound_listen, {.direction = metrics::Direction::inbound,
@@ -107,6 +111,8 @@ void Worker::stop_accepting() {
     boost::system::error_code ignored;
     for (auto& l : listeners_) l->acceptor.close(ignored);
     drain_.start();
+    inbound_h1_pool_.close_all();
+    outbound_h1_pool_.close_all();
   });
 }
 
