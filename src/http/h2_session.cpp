@@ -27,8 +27,9 @@ constexpr auto kAwait = asio::as_tuple(asio::use_awaitable);
 // nghttp2 refuses to send a header block larger than this (default 64 KiB). Forwarded blocks
 // are bounded by the receiving side's SETTINGS_MAX_HEADER_LIST_SIZE, which may be larger.
 constexpr std::size_t kMaxSendHeaderBlock = 1 << 20;
-// A writer turn stops gathering at this size, writes, and comes back for the rest.
-constexpr std::size_t kMaxWriteBatch = 256 * 1024;
+// A writer turn stops gathering at this size, writes, and comes back for the rest. It also bounds
+// the output buffer each connection keeps (this plus one frame).
+constexpr std::size_t kMaxWriteBatch = 64 * 1024;
 // After GOAWAY for a keepalive timeout, the peer gets this long to take it before the socket
 // closes anyway.
 constexpr auto kGoawayFlushTimeout = std::chrono::seconds(1);
