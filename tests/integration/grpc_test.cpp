@@ -1,0 +1,257 @@
+// gRPC through the whole proxy with real peers on both ends: Debian's python3-grpcio server and
+// client (tests/support/grpc). The client runs its cases (unary, server/client streaming, bidi,
+// 4 MB messages, 32 KiB metadata, a deadline, error statuses) first straight at the server, then
+// through the outbound and the inbound listener; each case's outcome is asserted, and then the
+// golden metrics: request and response counts, classification by grpc_status, status_code.
+// Also: the endpoint down gives the client UNAVAILABLE with a weft-proxy-error header.
+#include <gtest/gtest.h>
+#include <signal.h>
+
+#include <filesystem>
+#include <nlohmann/json.hpp>
+#include <sstream>
+
+#include "support/process.hpp"
+#include "support/proxy_fixture.hpp"
+#include "support/servers.hpp"
+
+namespace weft::test {
+namespace {
+
+using namespace std::chrono_literals;
+using Labels = std::map<std::string, std::string>;
+using Json = nlohmann::json;
+
+const char* const kPython = "/usr/bin/python3";
+
+std::string grpc_tool(const char* name) {
+  // This file is tests/integration/grpc_test.cpp; the tools are in tests/support/grpc.
+  const auto tests = std::filesystem::path(__FILE__).parent_path().parent_path();
+  return (tests / "support" / "grpc" / name).string();
+}
+
+/// Why gRPC tests cannot run here, or "" when they can.
+std::string missing_grpc() {
+  if (run_command({kPython, "-c", "import grpc"}, {}, 30s).exit_code != 0)
+    return "python3-grpcio is not installed (apt-get install python3-grpcio)";
+  return {};
+}
+
+/// grpc_server.py on 127.0.0.1, port 0; killed (by PID) with the test.
+class GrpcServer {
+ public:
+  GrpcServer() : process_({kPython, grpc_tool("grpc_server.py")}, {}) {
+    if (const auto port = process_.wait_for_log("listening on 127.0.0.1:", 30s)) {
+      endpoint_ = {boost::asio::ip::make_address("127.0.0.1"),
+                   static_cast<unsigned short>(std::stoi(*port))};
+    }
+  }
+  ~GrpcServer() {
+    process_.signal(SIGTERM);
+    process_.wait(5s);  // ChildProcess kills it if it has not exited by then
+  }
+  bool ready() const { return endpoint_.port() != 0; }
+  const boost::asio::ip::tcp::endpoint& endpoint() const { return endpoint_; }
+  std::string log() const { return process_.stderr_text(); }
+
+ private:
+  ChildProcess process_;
+  boost::asio::ip::tcp::endpoint endpoint_;
+};
+
+/// One run of grpc_client.py: its exit code and each case's JSON result.
+struct ClientRun {
+  int exit_code = -1;
+  std::map<std::string, Json> cases;
+  std::string output;  // stdout and stderr, for failure messages
+};
+
+ClientRun run_client(const boost::asio::ip::tcp::endpoint& target, const std::string& cases = {}) {
+  std::vector<std::string> argv = {kPython, grpc_tool("grpc_client.py"), "--target",
+                                   addr_label(target)};
+  if (!cases.empty()) argv.insert(argv.end(), {"--cases", cases});
+  const auto r = run_command(argv, {}, 180s);
+  ClientRun run{r.exit_code, {}, r.out + r.err};
+  std::istringstream lines(r.out);
+  for (std::string line; std::getline(lines, line);) {
+    auto json = Json::parse(line, nullptr, /*allow_exceptions=*/false);
+    if (json.is_object() && json.contains("case") && json["case"].is_string())
+      run.cases[json["case"].get<std::string>()] = std::move(json);
+  }
+  return run;
+}
+
+/// The case ran and had the outcome the client expects of it (see grpc_client.py).
+testing::AssertionResult case_ok(const ClientRun& run, const std::string& name) {
+  const auto it = run.cases.find(name);
+  if (it == run.cases.end())
+    return testing::AssertionFailure() << "case " << name << " did not run:\n" << run.output;
+  if (it->second.value("ok", false) != true)
+    return testing::AssertionFailure() << "case " << name << ": " << it->second.dump(1);
+  return testing::AssertionSuccess();
+}
+
+// clang-format off
+const std::vector<std::string> kDefaultCases = {
+    "unary", "server_stream", "client_stream", "bidi",
+    "large_unary", "large_server_stream", "large_client_stream", "large_bidi",
+    "metadata", "concurrent_unary",
+    "deadline", "status_not_found", "status_internal", "status_unavailable"};
+// clang-format on
+
+// What the default cases send: one call each, except concurrent_unary's 20.
+constexpr int kCalls = 33;
+constexpr int kOkCalls = 29;  // the 9 single successful calls and the 20 concurrent ones
+
+/// Every default case passed, and the statuses and details arrived as the server sent them.
+void expect_all_cases(const ClientRun& run) {
+  EXPECT_EQ(run.exit_code, 0) << run.output;
+  for (const auto& name : kDefaultCases) EXPECT_TRUE(case_ok(run, name));
+  auto field = [&run](const std::string& name, const char* key) {
+    const auto it = run.cases.find(name);
+    return it == run.cases.end() ? std::string("<no case>") : it->second.value(key, "");
+  };
+  EXPECT_EQ(field("status_internal", "code"), "INTERNAL");
+  EXPECT_EQ(field("status_internal", "details"), "internal: 100% broken, caf\u00e9 \u2615");
+  EXPECT_EQ(field("status_not_found", "code"), "NOT_FOUND");
+  EXPECT_EQ(field("status_not_found", "details"), "book 42 not found");
+  EXPECT_EQ(field("status_unavailable", "code"), "UNAVAILABLE");
+  EXPECT_EQ(field("deadline", "code"), "DEADLINE_EXCEEDED");
+}
+
+/// The samples named `name` whose labels include `labels`.
+std::vector<metrics::Sample> samples(const std::string& text, const std::string& name,
+                                     const Labels& labels) {
+  std::vector<metrics::Sample> out;
+  auto parsed = metrics::parse_text(text);
+  if (!parsed) return out;
+  for (auto& s : *parsed) {
+    bool match = s.name == name;
+    for (const auto& [k, v] : labels) match = match && s.label(k) == std::string_view(v);
+    if (match) out.push_back(std::move(s));
+  }
+  return out;
+}
+
+std::string dump_samples(const std::vector<metrics::Sample>& ss) {
+  std::string out;
+  for (const auto& s : ss) {
+    out += s.name + "{";
+    for (const auto& [k, v] : s.labels) out += k + "=\"" + v + "\",";
+    out += "} " + std::to_string(s.value) + "\n";
+  }
+  return out;
+}
+
+TEST(Grpc, ClientAndServerAgreeWithoutTheProxy) {
+  if (const auto why = missing_grpc(); !why.empty()) GTEST_SKIP() << why;
+  GrpcServer server;
+  ASSERT_TRUE(server.ready()) << server.log();
+  expect_all_cases(run_client(server.endpoint()));
+}
+
+class GrpcThroughProxy : public testing::TestWithParam<metrics::Direction> {
+ protected:
+  std::string direction() const { return std::string(metrics::to_string(GetParam())); }
+  boost::asio::ip::tcp::endpoint listener(const app::Proxy& proxy) const {
+    return GetParam() == metrics::Direction::inbound ? proxy.inbound_endpoint()
+                                                     : proxy.outbound_endpoint();
+  }
+};
+
+TEST_P(GrpcThroughProxy, EveryCaseArrivesIntactAndIsCounted) {
+  if (const auto why = missing_grpc(); !why.empty()) GTEST_SKIP() << why;
+  GrpcServer server;
+  ASSERT_TRUE(server.ready()) << server.log();
+  auto proxy = start_proxy_to(server.endpoint());
+  const auto entry = listener(*proxy);
+  expect_all_cases(run_client(entry));
+
+  const auto dir = direction();
+  const Labels route = {{"direction", dir}, {"target_addr", addr_label(server.endpoint())}};
+  auto with = [&route](Labels more) {
+    more.insert(route.begin(), route.end());
+    return more;
+  };
+  // Responses are counted when their streams end, which may be just after the client saw them.
+  EXPECT_TRUE(wait_for_metric(*proxy, "response_total", route, kCalls));
+  const auto text = proxy->registry().render();
+  const auto responses = dump_samples(samples(text, "response_total", {{"direction", dir}}));
+  EXPECT_EQ(metric_value(text, "request_total", route), kCalls);
+  EXPECT_EQ(metric_value(text, "response_total", with({{"classification", "success"}})),
+            kOkCalls + 1)
+      << responses;
+  EXPECT_EQ(metric_value(text, "response_total", with({{"classification", "failure"}})), 3)
+      << responses;
+  // Linkerd >= 2.14: NOT_FOUND is a success; INTERNAL and UNAVAILABLE are failures.
+  const std::vector<std::tuple<const char*, const char*, int>> by_status = {
+      {"0", "success", kOkCalls}, {"5", "success", 1}, {"13", "failure", 1}, {"14", "failure", 1}};
+  for (const auto& [grpc_status, classification, count] : by_status) {
+    EXPECT_EQ(metric_value(text, "response_total",
+                           with({{"grpc_status", grpc_status},
+                                 {"classification", classification},
+                                 {"status_code", "200"},
+                                 {"error", ""}})),
+              count)
+        << "grpc_status " << grpc_status << "\n"
+        << responses;
+  }
+  // The deadline call: the client gives up (RST_STREAM CANCEL) or the server answers
+  // DEADLINE_EXCEEDED first; either way it is the one other failure.
+  const auto deadline = samples(text, "response_total", with({{"classification", "failure"}}));
+  double other_failures = 0;
+  for (const auto& s : deadline) {
+    const auto status = s.label("grpc_status").value_or("");
+    if (status != "13" && status != "14") {
+      other_failures += s.value;
+      EXPECT_TRUE(status == "4" || !s.label("error").value_or("").empty()) << responses;
+    }
+  }
+  EXPECT_EQ(other_failures, 1) << responses;
+  if (GetParam() == metrics::Direction::outbound) {
+    EXPECT_EQ(metric_value(text, "request_total", with({{"authority", addr_label(entry)}})),
+              kCalls);
+  }
+  EXPECT_GE(metric_value(text, "response_latency_ms_count", route), kCalls - 1);
+  EXPECT_EQ(metric_value(text, dir + "_http_errors_total"), 0);
+  // One client connection, and its calls multiplexed on one connection to the endpoint.
+  EXPECT_EQ(metric_value(text, "tcp_open_total", {{"direction", dir}, {"peer", "src"}}), 1);
+  EXPECT_EQ(metric_value(text, "tcp_open_total", {{"direction", dir}, {"peer", "dst"}}), 1);
+}
+
+TEST_P(GrpcThroughProxy, EndpointDownGivesUnavailableWithProxyError) {
+  if (const auto why = missing_grpc(); !why.empty()) GTEST_SKIP() << why;
+  const auto nowhere = closed_port();
+  auto proxy = start_proxy_to(nowhere);
+  const auto run = run_client(listener(*proxy), "unreachable");
+  EXPECT_EQ(run.exit_code, 0) << run.output;
+  ASSERT_TRUE(case_ok(run, "unreachable"));
+  const auto& result = run.cases.at("unreachable");
+  EXPECT_EQ(result.value("code", ""), "UNAVAILABLE");
+  EXPECT_NE(result.value("weft_proxy_error", ""), "") << result.dump(1);
+  // grpc-message and weft-proxy-error carry the same short cause.
+  EXPECT_EQ(result.value("details", ""), result.value("weft_proxy_error", "")) << result.dump(1);
+
+  const auto dir = direction();
+  const Labels route = {{"direction", dir}, {"target_addr", addr_label(nowhere)}};
+  EXPECT_TRUE(wait_for_metric(*proxy, "response_total", route, 1));
+  const auto text = proxy->registry().render();
+  const auto responses = samples(text, "response_total", route);
+  ASSERT_EQ(responses.size(), 1u) << dump_samples(responses);
+  const auto& r = responses.front();
+  EXPECT_EQ(r.label("status_code"), "200") << dump_samples(responses);
+  EXPECT_EQ(r.label("grpc_status"), "14") << dump_samples(responses);
+  EXPECT_EQ(r.label("classification"), "failure") << dump_samples(responses);
+  EXPECT_NE(r.label("error").value_or(""), "") << dump_samples(responses);
+  EXPECT_EQ(metric_value(text, "request_total", route), 1);
+  EXPECT_EQ(metric_value(text, dir + "_http_errors_total", {{"error", "connect"}}), 1);
+}
+
+INSTANTIATE_TEST_SUITE_P(Listeners, GrpcThroughProxy,
+                         testing::Values(metrics::Direction::outbound, metrics::Direction::inbound),
+                         [](const testing::TestParamInfo<metrics::Direction>& info) {
+                           return std::string(metrics::to_string(info.param));
+                         });
+
+}  // namespace
+}  // namespace weft::test
