@@ -248,6 +248,58 @@ TEST_P(GrpcThroughProxy, EndpointDownGivesUnavailableWithProxyError) {
   EXPECT_EQ(metric_value(text, dir + "_http_errors_total", {{"error", "connect"}}), 1);
 }
 
+TEST_P(GrpcThroughProxy, ClientCancelReachesTheServerAndIsCounted) {
+  if (const auto why = missing_grpc(); !why.empty()) GTEST_SKIP() << why;
+  GrpcServer server;
+  ASSERT_TRUE(server.ready()) << server.log();
+  auto proxy = start_proxy_to(server.endpoint());
+  const auto run = run_client(listener(*proxy), "cancel");
+  EXPECT_EQ(run.exit_code, 0) << run.output;
+  ASSERT_TRUE(case_ok(run, "cancel")) << server.log();  // the server saw the RST_STREAM
+  const int polls = run.cases.at("cancel").value("polls", 0);
+  ASSERT_GE(polls, 1);
+
+  // The cancelled call and each poll of Cancelled: every stream is counted once, the
+  // cancelled one as a failure (it did not end cleanly).
+  const Labels route = {{"direction", direction()}, {"target_addr", addr_label(server.endpoint())}};
+  EXPECT_TRUE(wait_for_metric(*proxy, "response_total", route, polls + 1));
+  const auto text = proxy->registry().render();
+  const auto responses = dump_samples(samples(text, "response_total", route));
+  EXPECT_EQ(metric_value(text, "request_total", route), polls + 1);
+  auto with = route;
+  with.insert({{"classification", "success"}, {"grpc_status", "0"}});
+  EXPECT_EQ(metric_value(text, "response_total", with), polls) << responses;
+  with = route;
+  with.insert({"classification", "failure"});
+  EXPECT_EQ(metric_value(text, "response_total", with), 1) << responses;
+}
+
+TEST_P(GrpcThroughProxy, EndpointVanishingMidStreamFailsBothCalls) {
+  if (const auto why = missing_grpc(); !why.empty()) GTEST_SKIP() << why;
+  GrpcServer server;
+  ASSERT_TRUE(server.ready()) << server.log();
+  auto proxy = start_proxy_to(server.endpoint());
+  // A server stream is open (2 messages received) when Exit ends the server process.
+  const auto run = run_client(listener(*proxy), "server_vanishes");
+  EXPECT_EQ(run.exit_code, 0) << run.output;
+  ASSERT_TRUE(case_ok(run, "server_vanishes"));
+  const auto& result = run.cases.at("server_vanishes");
+  // Exit got no response at all: the proxy answers it, as for any failed endpoint.
+  EXPECT_EQ(result.value("exit_code", ""), "UNAVAILABLE") << result.dump(1);
+  EXPECT_NE(result.value("exit_proxy_error", ""), "") << result.dump(1);
+
+  const auto dir = direction();
+  const Labels route = {{"direction", dir}, {"target_addr", addr_label(server.endpoint())}};
+  EXPECT_TRUE(wait_for_metric(*proxy, "response_total", route, 2));
+  const auto text = proxy->registry().render();
+  const auto responses = dump_samples(samples(text, "response_total", route));
+  EXPECT_EQ(metric_value(text, "request_total", route), 2);
+  auto failures = route;
+  failures.insert({"classification", "failure"});
+  EXPECT_EQ(metric_value(text, "response_total", failures), 2) << responses;
+  EXPECT_GE(metric_value(text, dir + "_http_errors_total"), 1);
+}
+
 INSTANTIATE_TEST_SUITE_P(Listeners, GrpcThroughProxy, testing::Values("outbound", "inbound"),
                          [](const testing::TestParamInfo<std::string>& info) {
                            return info.param;

@@ -88,6 +88,15 @@ def record(result, call):
     result["trailing_metadata"] = summarize(call.trailing_metadata())
 
 
+def queued(outgoing):
+    """A request iterator fed through a queue; None ends it (half-close)."""
+    while True:
+        message = outgoing.get()
+        if message is None:
+            return
+        yield message
+
+
 class Cases:
     def __init__(self, channel):
         self.channel = channel
@@ -95,6 +104,8 @@ class Cases:
         self.server_stream_call = channel.unary_stream("/%s/ServerStream" % SERVICE)
         self.client_stream_call = channel.stream_unary("/%s/ClientStream" % SERVICE)
         self.bidi_call = channel.stream_stream("/%s/Bidi" % SERVICE)
+        self.cancelled_call = channel.unary_unary("/%s/Cancelled" % SERVICE)
+        self.exit_call = channel.unary_unary("/%s/Exit" % SERVICE)
 
     # --- calls that succeed ---------------------------------------------------------------
 
@@ -160,15 +171,7 @@ class Cases:
         """Ping-pong: each message is sent only after the previous echo came back."""
         metadata = [("x-case", case)]
         outgoing = queue.Queue()
-
-        def requests():
-            while True:
-                message = outgoing.get()
-                if message is None:
-                    return
-                yield message
-
-        call = self.bidi_call(requests(), metadata=metadata, timeout=CALL_TIMEOUT)
+        call = self.bidi_call(queued(outgoing), metadata=metadata, timeout=CALL_TIMEOUT)
         try:
             for i, message in enumerate(messages):
                 outgoing.put(message)
@@ -257,6 +260,57 @@ class Cases:
 
     # --- not in the default set ------------------------------------------------------------
 
+    def cancel(self, result):
+        """The client cancels a bidi call mid-stream: the RST_STREAM reaches the server, which
+        says so through Cancelled (polled until it does, at most 10 s). `polls` counts those calls."""
+        call_id = "cancel-%d-%s" % (os.getpid(), os.urandom(4).hex())
+        outgoing = queue.Queue()
+        call = self.bidi_call(queued(outgoing), metadata=[("x-case", "cancel"), ("x-call-id", call_id)],
+                              timeout=CALL_TIMEOUT)
+        result["polls"] = 0
+        try:
+            outgoing.put(b"before the cancel")
+            expect(next(call) == b"before the cancel", "wrong echo")
+            call.cancel()
+            record(result, call)
+            expect_code(call, grpc.StatusCode.CANCELLED)
+            give_up = time.monotonic() + 10
+            while True:
+                result["polls"] += 1
+                seen = json.loads(self.cancelled_call(b"", timeout=CALL_TIMEOUT).decode())["cancelled"]
+                if call_id in seen:
+                    break
+                expect(time.monotonic() < give_up, "the server never saw the cancellation")
+                time.sleep(0.02)
+        finally:
+            outgoing.put(None)
+
+    def server_vanishes(self, result):
+        """The server process dies (Exit) while a server stream is open, after 2 messages: both
+        calls end with an error status, not OK. The stream's code is in `code`, Exit's in
+        `exit_code` (and its weft-proxy-error, if any, in `exit_proxy_error`)."""
+        call = self.server_stream_call(json.dumps({"count": 2, "size": 1000, "hold": True}).encode(),
+                                       metadata=[("x-case", "server_vanishes")], timeout=CALL_TIMEOUT)
+        expect(next(call) == stream_message(0, 1000) and next(call) == stream_message(1, 1000),
+               "wrong stream messages")
+        try:
+            self.exit_call.with_call(b"", timeout=CALL_TIMEOUT)
+            raise Mismatch("Exit returned")
+        except grpc.RpcError as e:
+            result["exit_code"] = e.code().name
+            result["exit_details"] = e.details() or ""
+            headers = list(e.initial_metadata() or ()) + list(e.trailing_metadata() or ())
+            result["exit_proxy_error"] = next((v for k, v in headers if k == "weft-proxy-error"), "")
+        try:
+            rest = list(call)
+            raise Mismatch("the stream ended cleanly after %d more messages" % len(rest))
+        except grpc.RpcError:
+            pass
+        record(result, call)
+        expect(result["exit_code"] != "OK", "Exit succeeded")
+        expect(call.code() not in (grpc.StatusCode.OK, grpc.StatusCode.CANCELLED),
+               "stream ended with %s: the client did not cancel" % call.code().name)
+
     def unreachable(self, result):
         """The endpoint is down: the proxy answers UNAVAILABLE and names the cause in weft-proxy-error."""
         try:
@@ -277,7 +331,7 @@ DEFAULT_CASES = [
     "metadata", "concurrent_unary",
     "deadline", "status_not_found", "status_internal", "status_unavailable",
 ]
-EXTRA_CASES = ["unreachable"]
+EXTRA_CASES = ["unreachable", "cancel", "server_vanishes"]
 
 
 def main():

@@ -7,9 +7,15 @@ whatever the client sends. Service weft.test.Echo:
   Unary         echoes the request message.
   ServerStream  request is JSON {"count": N, "size": S}; answers N messages of S bytes
                 (stream_message(i, S)), and puts the sha256 of all of them in the trailing
-                metadata key x-sha256.
+                metadata key x-sha256. With "hold": true it then waits, without ending the
+                stream, until the call is cancelled or the server exits.
   ClientStream  answers JSON {"count": n, "bytes": b, "sha256": hex} of everything received.
-  Bidi          echoes each message as it arrives.
+  Bidi          echoes each message as it arrives. When the call ends by cancellation (an
+                RST_STREAM from the client, which never half-closed), its x-call-id metadata value
+                is recorded.
+  Cancelled     answers JSON {"cancelled": [x-call-id values recorded so far]}.
+  Exit          ends the server process at once (os._exit), as a crashing endpoint would, with
+                every connection and stream in flight.
 
 Every method first applies the control metadata of the request:
   x-sleep-ms: N           wait N ms (or until the call is cancelled) before answering
@@ -28,6 +34,7 @@ import argparse
 import concurrent.futures
 import hashlib
 import json
+import os
 import signal
 import sys
 import threading
@@ -52,6 +59,10 @@ def stream_message(index, size):
     """The index-th server-stream message: deterministic bytes, different for each index."""
     seed = hashlib.sha256(b"weft-stream-%d" % index).digest()
     return (seed * (size // len(seed) + 1))[:size]
+
+
+CANCELLED = []
+CANCELLED_LOCK = threading.Lock()
 
 
 def echo_metadata(context):
@@ -120,6 +131,10 @@ def server_stream(request, context):
         yield message
     if spec["count"] == 0:
         context.set_trailing_metadata(echoed + [("x-sha256", digest.hexdigest())])
+    if spec.get("hold"):
+        ended = threading.Event()
+        context.add_callback(ended.set)
+        ended.wait()
 
 
 def client_stream(request_iterator, context):
@@ -142,8 +157,31 @@ def bidi(request_iterator, context):
     if echoed is None:
         return
     context.set_trailing_metadata(echoed)
+    call_id = dict(context.invocation_metadata()).get("x-call-id")
+    if call_id is not None:
+        context.add_callback(lambda: record_if_cancelled(context, call_id))
     for message in request_iterator:
         yield message
+
+
+def record_if_cancelled(context, call_id):
+    """Runs when the call has ended. An RST_STREAM that arrives while the handler waits for a
+    request may end the request iterator as if the client had half-closed (grpcio 1.51 races
+    there), so the handler cannot tell; the call state can, once the call is over. grpcio has no
+    public accessor for it."""
+    if getattr(context, "_state").client == "cancelled":
+        with CANCELLED_LOCK:
+            CANCELLED.append(call_id)
+
+
+def cancelled(request, context):
+    with CANCELLED_LOCK:
+        return json.dumps({"cancelled": CANCELLED}).encode()
+
+
+def exit_now(request, context):
+    print("exiting as asked", file=sys.stderr, flush=True)
+    os._exit(3)
 
 
 def main():
@@ -157,6 +195,8 @@ def main():
         "ServerStream": grpc.unary_stream_rpc_method_handler(server_stream),
         "ClientStream": grpc.stream_unary_rpc_method_handler(client_stream),
         "Bidi": grpc.stream_stream_rpc_method_handler(bidi),
+        "Cancelled": grpc.unary_unary_rpc_method_handler(cancelled),
+        "Exit": grpc.unary_unary_rpc_method_handler(exit_now),
     }
     server = grpc.server(concurrent.futures.ThreadPoolExecutor(max_workers=16), options=OPTIONS)
     server.add_generic_rpc_handlers((grpc.method_handlers_generic_handler(SERVICE, handlers),))
