@@ -144,39 +144,21 @@ std::string dump_samples(const std::vector<metrics::Sample>& ss) {
   return out;
 }
 
-TEST(Grpc, ClientAndServerAgreeWithoutTheProxy) {
-  if (const auto why = missing_grpc(); !why.empty()) GTEST_SKIP() << why;
-  GrpcServer server;
-  ASSERT_TRUE(server.ready()) << server.log();
-  expect_all_cases(run_client(server.endpoint()));
-}
-
-/// Parameter: the listener the client connects to, "outbound" or "inbound" (the direction label).
-class GrpcThroughProxy : public testing::TestWithParam<std::string> {
- protected:
-  const std::string& direction() const { return GetParam(); }
-  boost::asio::ip::tcp::endpoint listener(const app::Proxy& proxy) const {
-    return direction() == "inbound" ? proxy.inbound_endpoint() : proxy.outbound_endpoint();
-  }
-};
-
-TEST_P(GrpcThroughProxy, EveryCaseArrivesIntactAndIsCounted) {
-  if (const auto why = missing_grpc(); !why.empty()) GTEST_SKIP() << why;
-  GrpcServer server;
-  ASSERT_TRUE(server.ready()) << server.log();
-  auto proxy = start_proxy_to(server.endpoint());
-  const auto entry = listener(*proxy);
-  expect_all_cases(run_client(entry));
-
-  const auto dir = direction();
-  const Labels route = {{"direction", dir}, {"target_addr", addr_label(server.endpoint())}};
+/// The golden metrics of one run of the default cases on `dir` towards `target`: counts,
+/// classification by grpc_status (Linkerd >= 2.14), status codes, and the outbound authority
+/// label (when `authority` is not empty).
+void expect_default_case_metrics(const app::Proxy& proxy, const std::string& dir,
+                                 const boost::asio::ip::tcp::endpoint& target,
+                                 const std::string& authority) {
+  SCOPED_TRACE(dir + " metrics towards " + addr_label(target));
+  const Labels route = {{"direction", dir}, {"target_addr", addr_label(target)}};
   auto with = [&route](Labels more) {
     more.insert(route.begin(), route.end());
     return more;
   };
   // Responses are counted when their streams end, which may be just after the client saw them.
-  EXPECT_TRUE(wait_for_metric(*proxy, "response_total", route, kCalls));
-  const auto text = proxy->registry().render();
+  EXPECT_TRUE(wait_for_metric(proxy, "response_total", route, kCalls));
+  const auto text = proxy.registry().render();
   const auto responses = dump_samples(samples(text, "response_total", {{"direction", dir}}));
   EXPECT_EQ(metric_value(text, "request_total", route), kCalls);
   EXPECT_EQ(metric_value(text, "response_total", with({{"classification", "success"}})),
@@ -209,15 +191,56 @@ TEST_P(GrpcThroughProxy, EveryCaseArrivesIntactAndIsCounted) {
     }
   }
   EXPECT_EQ(other_failures, 1) << responses;
-  if (dir == "outbound") {
-    EXPECT_EQ(metric_value(text, "request_total", with({{"authority", addr_label(entry)}})),
-              kCalls);
+  if (!authority.empty()) {
+    EXPECT_EQ(metric_value(text, "request_total", with({{"authority", authority}})), kCalls);
   }
   EXPECT_GE(metric_value(text, "response_latency_ms_count", route), kCalls - 1);
   EXPECT_EQ(metric_value(text, dir + "_http_errors_total"), 0);
   // One client connection, and its calls multiplexed on one connection to the endpoint.
   EXPECT_EQ(metric_value(text, "tcp_open_total", {{"direction", dir}, {"peer", "src"}}), 1);
   EXPECT_EQ(metric_value(text, "tcp_open_total", {{"direction", dir}, {"peer", "dst"}}), 1);
+}
+
+TEST(Grpc, ClientAndServerAgreeWithoutTheProxy) {
+  if (const auto why = missing_grpc(); !why.empty()) GTEST_SKIP() << why;
+  GrpcServer server;
+  ASSERT_TRUE(server.ready()) << server.log();
+  expect_all_cases(run_client(server.endpoint()));
+}
+
+// Two meshed pods on one host: the client's proxy (outbound) forwards to the server's proxy
+// (inbound), which forwards to the server; each side counts the calls.
+TEST(Grpc, ThroughOutboundThenInboundAsBetweenTwoPods) {
+  if (const auto why = missing_grpc(); !why.empty()) GTEST_SKIP() << why;
+  GrpcServer server;
+  ASSERT_TRUE(server.ready()) << server.log();
+  auto server_pod = start_proxy_to(server.endpoint());
+  auto client_pod = start_proxy_to(server_pod->inbound_endpoint());
+  expect_all_cases(run_client(client_pod->outbound_endpoint()));
+  expect_default_case_metrics(*client_pod, "outbound", server_pod->inbound_endpoint(),
+                              addr_label(client_pod->outbound_endpoint()));
+  expect_default_case_metrics(*server_pod, "inbound", server.endpoint(), "");
+}
+
+/// Parameter: the listener the client connects to, "outbound" or "inbound" (the direction label).
+class GrpcThroughProxy : public testing::TestWithParam<std::string> {
+ protected:
+  const std::string& direction() const { return GetParam(); }
+  boost::asio::ip::tcp::endpoint listener(const app::Proxy& proxy) const {
+    return direction() == "inbound" ? proxy.inbound_endpoint() : proxy.outbound_endpoint();
+  }
+};
+
+TEST_P(GrpcThroughProxy, EveryCaseArrivesIntactAndIsCounted) {
+  if (const auto why = missing_grpc(); !why.empty()) GTEST_SKIP() << why;
+  GrpcServer server;
+  ASSERT_TRUE(server.ready()) << server.log();
+  auto proxy = start_proxy_to(server.endpoint());
+  const auto entry = listener(*proxy);
+  expect_all_cases(run_client(entry));
+
+  expect_default_case_metrics(*proxy, direction(), server.endpoint(),
+                              direction() == "outbound" ? addr_label(entry) : "");
 }
 
 TEST_P(GrpcThroughProxy, EndpointDownGivesUnavailableWithProxyError) {
