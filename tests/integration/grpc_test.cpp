@@ -8,6 +8,7 @@
 #include <signal.h>
 
 #include <filesystem>
+#include <future>
 #include <nlohmann/json.hpp>
 #include <sstream>
 
@@ -66,10 +67,12 @@ struct ClientRun {
   std::string output;  // stdout and stderr, for failure messages
 };
 
-ClientRun run_client(const boost::asio::ip::tcp::endpoint& target, const std::string& cases = {}) {
+ClientRun run_client(const boost::asio::ip::tcp::endpoint& target, const std::string& cases = {},
+                     const std::vector<std::string>& options = {}) {
   std::vector<std::string> argv = {kPython, grpc_tool("grpc_client.py"), "--target",
                                    addr_label(target)};
   if (!cases.empty()) argv.insert(argv.end(), {"--cases", cases});
+  argv.insert(argv.end(), options.begin(), options.end());
   const auto r = run_command(argv, {}, 180s);
   ClientRun run{r.exit_code, {}, r.out + r.err};
   std::istringstream lines(r.out);
@@ -222,6 +225,30 @@ TEST(Grpc, ThroughOutboundThenInboundAsBetweenTwoPods) {
   expect_default_case_metrics(*server_pod, "inbound", server.endpoint(), "");
 }
 
+// Three clients at once, each on its own connection, share the proxy's one connection to the
+// endpoint: their streams (4 MB messages among them) interleave on it.
+TEST(Grpc, ThreeClientsAtOnceShareOneEndpointConnection) {
+  if (const auto why = missing_grpc(); !why.empty()) GTEST_SKIP() << why;
+  GrpcServer server;
+  ASSERT_TRUE(server.ready()) << server.log();
+  auto proxy = start_proxy_to(server.endpoint());
+  std::vector<std::future<ClientRun>> runs;
+  for (int i = 0; i < 3; ++i) {
+    runs.push_back(std::async(std::launch::async,
+                              [&proxy] { return run_client(proxy->outbound_endpoint()); }));
+  }
+  for (auto& run : runs) expect_all_cases(run.get());
+  const Labels route = {{"direction", "outbound"}, {"target_addr", addr_label(server.endpoint())}};
+  EXPECT_TRUE(wait_for_metric(*proxy, "response_total", route, 3 * kCalls));
+  const auto text = proxy->registry().render();
+  EXPECT_EQ(metric_value(text, "request_total", route), 3 * kCalls);
+  auto failures = route;
+  failures.insert({"classification", "failure"});
+  EXPECT_EQ(metric_value(text, "response_total", failures), 3 * 3);
+  EXPECT_EQ(metric_value(text, "tcp_open_total", {{"peer", "src"}}), 3);
+  EXPECT_EQ(metric_value(text, "tcp_open_total", {{"peer", "dst"}}), 1);
+}
+
 /// Parameter: the listener the client connects to, "outbound" or "inbound" (the direction label).
 class GrpcThroughProxy : public testing::TestWithParam<std::string> {
  protected:
@@ -321,6 +348,23 @@ TEST_P(GrpcThroughProxy, EndpointVanishingMidStreamFailsBothCalls) {
   failures.insert({"classification", "failure"});
   EXPECT_EQ(metric_value(text, "response_total", failures), 2) << responses;
   EXPECT_GE(metric_value(text, dir + "_http_errors_total"), 1);
+}
+
+// PING is hop by hop: the proxy answers the client's keepalive PINGs itself. A client that
+// got no ack within 1 s would drop the connection and fail its 2 s call.
+TEST_P(GrpcThroughProxy, ClientKeepalivePingsAreAnswered) {
+  if (const auto why = missing_grpc(); !why.empty()) GTEST_SKIP() << why;
+  GrpcServer server;
+  ASSERT_TRUE(server.ready()) << server.log();
+  auto proxy = start_proxy_to(server.endpoint());
+  const auto run = run_client(listener(*proxy), "long_call", {"--keepalive-ms", "100"});
+  EXPECT_EQ(run.exit_code, 0) << run.output;
+  EXPECT_TRUE(case_ok(run, "long_call"));
+  const Labels route = {{"direction", direction()}, {"target_addr", addr_label(server.endpoint())}};
+  EXPECT_TRUE(wait_for_metric(*proxy, "response_total", route, 1));
+  const auto text = proxy->registry().render();
+  EXPECT_EQ(metric_value(text, "request_total", route), 1);
+  EXPECT_EQ(metric_value(text, "tcp_open_total", {{"peer", "src"}}), 1);  // no reconnection
 }
 
 INSTANTIATE_TEST_SUITE_P(Listeners, GrpcThroughProxy, testing::Values("outbound", "inbound"),

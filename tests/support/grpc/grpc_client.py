@@ -109,8 +109,10 @@ class Cases:
 
     # --- calls that succeed ---------------------------------------------------------------
 
-    def _unary_echo(self, result, request, metadata):
-        response, call = self.unary_call.with_call(request, metadata=metadata, timeout=CALL_TIMEOUT)
+    def _unary_echo(self, result, request, metadata, control=()):
+        """`metadata` is echoed back; `control` (x-sleep-ms, ...) is not."""
+        response, call = self.unary_call.with_call(request, metadata=list(metadata) + list(control),
+                                                   timeout=CALL_TIMEOUT)
         record(result, call)
         result["request_sha256"] = sha(request)
         result["response_sha256"] = sha(response)
@@ -260,6 +262,10 @@ class Cases:
 
     # --- not in the default set ------------------------------------------------------------
 
+    def long_call(self, result):
+        """A 2 s call: with --keepalive-ms, the client PINGs meanwhile and needs the acks."""
+        self._unary_echo(result, b"long call", [("x-case", "long_call")], [("x-sleep-ms", "2000")])
+
     def cancel(self, result):
         """The client cancels a bidi call mid-stream: the RST_STREAM reaches the server, which
         says so through Cancelled (polled until it does, at most 10 s). `polls` counts those calls."""
@@ -331,7 +337,7 @@ DEFAULT_CASES = [
     "metadata", "concurrent_unary",
     "deadline", "status_not_found", "status_internal", "status_unavailable",
 ]
-EXTRA_CASES = ["unreachable", "cancel", "server_vanishes"]
+EXTRA_CASES = ["unreachable", "cancel", "server_vanishes", "long_call"]
 
 
 def main():
@@ -339,6 +345,9 @@ def main():
     parser.add_argument("--target", required=True, help="host:port of the server or the proxy")
     parser.add_argument("--cases", default=",".join(DEFAULT_CASES),
                         help="comma-separated; default: %(default)s; also: " + ",".join(EXTRA_CASES))
+    parser.add_argument("--keepalive-ms", type=int, default=0,
+                        help="PING every N ms, even with no call, and give up on the connection "
+                             "when an ack takes over a second")
     args = parser.parse_args()
     names = [n for n in args.cases.split(",") if n]
     unknown = [n for n in names if n not in DEFAULT_CASES + EXTRA_CASES]
@@ -347,7 +356,11 @@ def main():
         return 2
 
     all_ok = True
-    with grpc.insecure_channel(args.target, options=OPTIONS) as channel:
+    options = list(OPTIONS)
+    if args.keepalive_ms > 0:
+        options += [("grpc.keepalive_time_ms", args.keepalive_ms), ("grpc.keepalive_timeout_ms", 1000),
+                    ("grpc.keepalive_permit_without_calls", 1), ("grpc.http2.max_pings_without_data", 0)]
+    with grpc.insecure_channel(args.target, options=options) as channel:
         cases = Cases(channel)
         for name in names:
             result = {"case": name, "ok": False, "problem": ""}

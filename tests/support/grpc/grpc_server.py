@@ -49,6 +49,9 @@ OPTIONS = [
     ("grpc.max_receive_message_length", MAX_MESSAGE),
     ("grpc.max_metadata_size", MAX_METADATA),
     ("grpc.so_reuseport", 0),
+    # Clients that PING often (grpc_client.py --keepalive-ms) must not be sent away.
+    ("grpc.http2.min_ping_interval_without_data_ms", 50),
+    ("grpc.http2.max_ping_strikes", 0),
 ]
 CONTROL_KEYS = ("x-sleep-ms", "x-fail-code", "x-fail-message", "x-fail-message-bin", "x-fail-initial")
 RESERVED_KEYS = ("user-agent", "te", "content-type", "grpc-accept-encoding", "grpc-encoding",
