@@ -100,11 +100,11 @@ const std::vector<std::string> kDefaultCases = {
     "unary", "server_stream", "client_stream", "bidi",
     "large_unary", "large_server_stream", "large_client_stream", "large_bidi",
     "metadata", "concurrent_unary",
-    "deadline", "status_not_found", "status_internal", "status_unavailable"};
+    "deadline", "status_not_found", "status_internal", "status_unavailable", "early_status"};
 // clang-format on
 
 // What the default cases send: one call each, except concurrent_unary's 20.
-constexpr int kCalls = 33;
+constexpr int kCalls = 34;
 constexpr int kOkCalls = 29;  // the 9 single successful calls and the 20 concurrent ones
 
 /// Every default case passed, and the statuses and details arrived as the server sent them.
@@ -121,6 +121,7 @@ void expect_all_cases(const ClientRun& run) {
   EXPECT_EQ(field("status_not_found", "details"), "book 42 not found");
   EXPECT_EQ(field("status_unavailable", "code"), "UNAVAILABLE");
   EXPECT_EQ(field("deadline", "code"), "DEADLINE_EXCEEDED");
+  EXPECT_EQ(field("early_status", "code"), "FAILED_PRECONDITION");
 }
 
 /// The samples named `name` whose labels include `labels`.
@@ -165,13 +166,18 @@ void expect_default_case_metrics(const app::Proxy& proxy, const std::string& dir
   const auto responses = dump_samples(samples(text, "response_total", {{"direction", dir}}));
   EXPECT_EQ(metric_value(text, "request_total", route), kCalls);
   EXPECT_EQ(metric_value(text, "response_total", with({{"classification", "success"}})),
-            kOkCalls + 1)
+            kOkCalls + 2)
       << responses;
   EXPECT_EQ(metric_value(text, "response_total", with({{"classification", "failure"}})), 3)
       << responses;
-  // Linkerd >= 2.14: NOT_FOUND is a success; INTERNAL and UNAVAILABLE are failures.
+  // Linkerd >= 2.14: NOT_FOUND and FAILED_PRECONDITION are successes; INTERNAL and UNAVAILABLE
+  // are failures.
   const std::vector<std::tuple<const char*, const char*, int>> by_status = {
-      {"0", "success", kOkCalls}, {"5", "success", 1}, {"13", "failure", 1}, {"14", "failure", 1}};
+      {"0", "success", kOkCalls},
+      {"5", "success", 1},
+      {"9", "success", 1},
+      {"13", "failure", 1},
+      {"14", "failure", 1}};
   for (const auto& [grpc_status, classification, count] : by_status) {
     EXPECT_EQ(metric_value(text, "response_total",
                            with({{"grpc_status", grpc_status},
@@ -365,6 +371,23 @@ TEST_P(GrpcThroughProxy, ClientKeepalivePingsAreAnswered) {
   const auto text = proxy->registry().render();
   EXPECT_EQ(metric_value(text, "request_total", route), 1);
   EXPECT_EQ(metric_value(text, "tcp_open_total", {{"peer", "src"}}), 1);  // no reconnection
+}
+
+// A proxy that goes away (the end of a drain's grace period) with a gRPC stream open: the
+// client's call ends with an error status, and tearing the proxy down does not crash.
+TEST_P(GrpcThroughProxy, ProxyGoingAwayWithAStreamOpenEndsTheCall) {
+  if (const auto why = missing_grpc(); !why.empty()) GTEST_SKIP() << why;
+  GrpcServer server;
+  ASSERT_TRUE(server.ready()) << server.log();
+  auto proxy = start_proxy_to(server.endpoint());
+  ChildProcess client({kPython, grpc_tool("grpc_client.py"), "--target",
+                       addr_label(listener(*proxy)), "--cases", "hold"},
+                      {});
+  ASSERT_TRUE(client.wait_for_log("holding", 30s)) << client.stderr_text();
+  EXPECT_TRUE(wait_for_metric(*proxy, "request_total", {{"direction", direction()}}, 1));
+  proxy->stop();
+  proxy.reset();
+  EXPECT_EQ(client.wait(30s), 0) << client.stderr_text();
 }
 
 INSTANTIATE_TEST_SUITE_P(Listeners, GrpcThroughProxy, testing::Values("outbound", "inbound"),

@@ -250,6 +250,23 @@ class Cases:
             if initial_first:
                 expect_metadata(call.initial_metadata(), metadata, "initial")
 
+    def early_status(self, result):
+        """The server fails a client stream at once while the client is still uploading 16 MB:
+        the status must arrive intact, not as a reset."""
+        metadata = [("x-case", "early_status")]
+        control = [("x-fail-code", "FAILED_PRECONDITION"), ("x-fail-message", "stop sending")]
+        chunk = os.urandom(1024 * 1024)
+        try:
+            self.client_stream_call.with_call(iter([chunk] * 16), metadata=metadata + control,
+                                              timeout=CALL_TIMEOUT)
+            raise Mismatch("the call succeeded")
+        except grpc.RpcError as call:
+            record(result, call)
+            expect_code(call, grpc.StatusCode.FAILED_PRECONDITION)
+            expect(call.details() == "stop sending", "details %r" % call.details())
+            expect_metadata(call.trailing_metadata(),
+                            metadata + [("x-error-detail", "failed as asked: FAILED_PRECONDITION")], "trailing")
+
     def status_not_found(self, result):
         self._status(result, grpc.StatusCode.NOT_FOUND, "book 42 not found", False)
 
@@ -261,6 +278,21 @@ class Cases:
         self._status(result, grpc.StatusCode.UNAVAILABLE, "backend is draining", False)
 
     # --- not in the default set ------------------------------------------------------------
+
+    def hold(self, result):
+        """Opens a server stream that the server holds open, writes "holding" on stderr, and waits
+        for whoever stops the stream (a proxy shutting down) to end it with an error status."""
+        call = self.server_stream_call(json.dumps({"count": 1, "size": 100, "hold": True}).encode(),
+                                       metadata=[("x-case", "hold")], timeout=CALL_TIMEOUT)
+        expect(next(call) == stream_message(0, 100), "wrong stream message")
+        print("holding", file=sys.stderr, flush=True)
+        try:
+            rest = list(call)
+            raise Mismatch("the stream ended cleanly after %d more messages" % len(rest))
+        except grpc.RpcError:
+            pass
+        record(result, call)
+        expect(call.code() != grpc.StatusCode.OK, "the held stream ended with OK")
 
     def long_call(self, result):
         """A 2 s call: with --keepalive-ms, the client PINGs meanwhile and needs the acks."""
@@ -335,9 +367,9 @@ DEFAULT_CASES = [
     "unary", "server_stream", "client_stream", "bidi",
     "large_unary", "large_server_stream", "large_client_stream", "large_bidi",
     "metadata", "concurrent_unary",
-    "deadline", "status_not_found", "status_internal", "status_unavailable",
+    "deadline", "status_not_found", "status_internal", "status_unavailable", "early_status",
 ]
-EXTRA_CASES = ["unreachable", "cancel", "server_vanishes", "long_call"]
+EXTRA_CASES = ["unreachable", "cancel", "server_vanishes", "long_call", "hold"]
 
 
 def main():
