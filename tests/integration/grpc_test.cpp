@@ -255,6 +255,24 @@ TEST(Grpc, ThreeClientsAtOnceShareOneEndpointConnection) {
   EXPECT_EQ(metric_value(text, "tcp_open_total", {{"peer", "dst"}}), 1);
 }
 
+// An endpoint that ends its response while the request is still open (early_status) must not
+// leave the stream open on the connection between the two proxies: the server's proxy allows 4
+// concurrent streams, so a leak per call would stall the calls that follow.
+TEST(Grpc, EarlyStatusesBetweenTwoPodsLeaveNoStreamOpen) {
+  if (const auto why = missing_grpc(); !why.empty()) GTEST_SKIP() << why;
+  GrpcServer server;
+  ASSERT_TRUE(server.ready()) << server.log();
+  auto config = loopback_config();
+  config.inbound_http.h2_server.max_concurrent_streams = 4;
+  auto server_pod = start_proxy_to(server.endpoint(), config);
+  auto client_pod = start_proxy_to(server_pod->inbound_endpoint());
+  const auto run = run_client(client_pod->outbound_endpoint(), "early_status,unary",
+                              {"--repeat", "5", "--call-timeout", "5"});
+  EXPECT_EQ(run.exit_code, 0) << run.output;
+  const Labels route = {{"direction", "inbound"}, {"target_addr", addr_label(server.endpoint())}};
+  EXPECT_TRUE(wait_for_metric(*server_pod, "response_total", route, 10));
+}
+
 /// Parameter: the listener the client connects to, "outbound" or "inbound" (the direction label).
 class GrpcThroughProxy : public testing::TestWithParam<std::string> {
  protected:

@@ -191,6 +191,8 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, default=0)
+    parser.add_argument("--max-concurrent-streams", type=int, default=0,
+                        help="advertise SETTINGS_MAX_CONCURRENT_STREAMS (default: grpcio's, unlimited)")
     args = parser.parse_args()
 
     handlers = {
@@ -201,7 +203,10 @@ def main():
         "Cancelled": grpc.unary_unary_rpc_method_handler(cancelled),
         "Exit": grpc.unary_unary_rpc_method_handler(exit_now),
     }
-    server = grpc.server(concurrent.futures.ThreadPoolExecutor(max_workers=16), options=OPTIONS)
+    options = list(OPTIONS)
+    if args.max_concurrent_streams > 0:
+        options.append(("grpc.max_concurrent_streams", args.max_concurrent_streams))
+    server = grpc.server(concurrent.futures.ThreadPoolExecutor(max_workers=16), options=options)
     server.add_generic_rpc_handlers((grpc.method_handlers_generic_handler(SERVICE, handlers),))
     port = server.add_insecure_port("%s:%d" % (args.host, args.port))
     if port == 0:
