@@ -31,7 +31,7 @@ Proxy::Proxy(core::ProxyConfig config, std::unique_ptr<net::OrigDst> inbound_ori
     : config_(std::move(config)),
       inbound_orig_dst_(std::move(inbound_orig_dst)),
       outbound_orig_dst_(std::move(outbound_orig_dst)),
-      registry_(std::make_unique<metrics::Registry>(config_.cores)) {
+      registry_(std::make_unique<metrics::Registry>(config_.cores, config_.metrics_retain_idle)) {
   // splice(2) into a socket whose peer has gone raises SIGPIPE (it has no MSG_NOSIGNAL); the
   // proxy handles EPIPE as a value instead, wherever it runs (its binary or a test process).
   std::signal(SIGPIPE, SIG_IGN);

@@ -9,6 +9,7 @@
 #include "weft/app/protocol_detect.hpp"
 #include "weft/core/clock.hpp"
 #include "weft/core/error.hpp"
+#include "weft/http/context.hpp"
 #include "weft/metrics/labels.hpp"
 #include "weft/net/connector.hpp"
 #include "weft/net/duplex.hpp"
@@ -27,9 +28,9 @@ bool is_forwarding_loop(const tcp::endpoint& listener, const tcp::endpoint& targ
 
 namespace {
 
-// Detection, unless the target port is opaque. Until HTTP proxying lands every protocol is
-// forwarded opaque, but the decision, its duration and the replay are already those of the L7
-// path. False when there is nothing to forward (the client failed or closed before a byte).
+// Detection, unless the target port is opaque. HTTP/1 is served by http::serve_h1; HTTP/2 is
+// forwarded opaque until the HTTP/2 proxy lands. False when there is nothing to forward (the client
+// failed or closed before a byte).
 asio::awaitable<bool> run_detection(const ListenerContext& ctx, tcp::socket& client,
                                     const tcp::endpoint& target,
                                     metrics::TcpConnMetrics& client_metrics, Detection& detection) {
@@ -95,6 +96,17 @@ asio::awaitable<void> forward_tcp(const ListenerContext& ctx, tcp::socket client
 
   Detection detection;
   if (!co_await run_detection(ctx, client, *target, client_metrics, detection)) co_return;
+  if (detection.result == metrics::DetectResult::http1) {
+    // Detection's bytes live in `detection` until serve_h1 returns.
+    co_await http::serve_h1(ctx.http, std::move(client), *target, detection.replay_bytes(),
+                            std::move(client_metrics));
+    co_return;
+  }
+  if (detection.result == metrics::DetectResult::http2) {
+    co_await http::serve_h2(ctx.http, std::move(client), *target, detection.replay_bytes(),
+                            std::move(client_metrics));
+    co_return;
+  }
 
   auto endpoint = co_await net::connect(*target, ctx.connect_timeout);
   if (!endpoint) {

@@ -28,8 +28,33 @@ constexpr auto kAcceptBackoff = std::chrono::milliseconds(100);
 
 }  // namespace
 
-Worker::Worker(const WorkerSetup& setup) {
+Worker::Worker(const WorkerSetup& setup)
+    : inbound_h1_pool_(ioc_.get_executor(), setup.config->inbound_http.http1_pool_idle_timeout,
+                       setup.config->inbound_http.http1_max_idle_conns_per_endpoint),
+      outbound_h1_pool_(ioc_.get_executor(), setup.config->outbound_http.http1_pool_idle_timeout,
+                        setup.config->outbound_http.http1_max_idle_conns_per_endpoint) {
+  // Made here, not in the initializer list: they are declared (and so built) before ioc_.
+  h2_inbound_ = std::make_unique<http::H2ClientPool>(ioc_.get_executor());
+  h2_outbound_ = std::make_unique<http::H2ClientPool>(ioc_.get_executor());
   const auto& config = *setup.config;
+  const auto http = [&](metrics::Direction direction) {
+    const bool in = direction == metrics::Direction::inbound;
+    return http::HttpContext{
+        .direction = direction,
+        .connect_timeout = in ? config.inbound_connect_timeout : config.outbound_connect_timeout,
+        .idle_timeout = config.tcp_idle_timeout,
+        .config = in ? &config.inbound_http : &config.outbound_http,
+        .h2_client = &config.h2_client,
+        .http1_max_head_bytes = config.http1_max_head_bytes,
+        .client_no_tls_reason = in ? kNoTlsFromRemote : kLoopback,
+        .endpoint_no_tls_reason = in ? kLoopback : kNotProvidedByDiscovery,
+        .metrics = setup.metrics,
+        .buffers = &buffers_,
+        .pipes = &pipes_,
+        .drain = &drain_,
+        .h1_pool = in ? &inbound_h1_pool_ : &outbound_h1_pool_,
+        .h2_pool = in ? h2_inbound_.get() : h2_outbound_.get()};
+  };
   add_listener(setup.inbound_listen, {.direction = metrics::Direction::inbound,
                                       .local = {},
                                       .orig_dst = setup.inbound_orig_dst,
@@ -41,7 +66,8 @@ Worker::Worker(const WorkerSetup& setup) {
                                       .endpoint_no_tls_reason = kLoopback,
                                       .metrics = setup.metrics,
                                       .buffers = &buffers_,
-                                      .pipes = &pipes_});
+                                      .pipes = &pipes_,
+                                      .http = http(metrics::Direction::inbound)});
   for (const auto& addr : setup.outbound_listen) {
     add_listener(addr, {.direction = metrics::Direction::outbound,
                         .local = {},
@@ -54,7 +80,8 @@ Worker::Worker(const WorkerSetup& setup) {
                         .endpoint_no_tls_reason = kNotProvidedByDiscovery,
                         .metrics = setup.metrics,
                         .buffers = &buffers_,
-                        .pipes = &pipes_});
+                        .pipes = &pipes_,
+                        .http = http(metrics::Direction::outbound)});
   }
 }
 
@@ -83,6 +110,9 @@ void Worker::stop_accepting() {
   asio::post(ioc_, [this] {
     boost::system::error_code ignored;
     for (auto& l : listeners_) l->acceptor.close(ignored);
+    drain_.start();
+    inbound_h1_pool_.close_all();
+    outbound_h1_pool_.close_all();
   });
 }
 

@@ -1,9 +1,12 @@
-// Registry::render: sums every shard's tcp series per label set and writes all families.
+// Registry::render: sums every shard's tcp series per label set, expires the idle ones and writes
+// all families (the HTTP ones are in http_render.cpp).
 #include <algorithm>
 #include <array>
+#include <mutex>
 #include <string>
 #include <vector>
 
+#include "expiry.hpp"
 #include "weft/metrics/process.hpp"
 #include "weft/metrics/tcp.hpp"
 #include "weft/metrics/text_writer.hpp"
@@ -17,6 +20,7 @@ struct TcpTotals {
   std::uint64_t open_connections = 0;
   std::uint64_t read_bytes = 0;
   std::uint64_t write_bytes = 0;
+  std::uint64_t closed = 0;  // all closes, for expiry
   std::array<std::uint64_t, kCloseSlots> closes{};
   std::map<std::string, std::uint64_t, std::less<>> rare_closes;
 };
@@ -39,6 +43,7 @@ void add_series(TcpTotals& t, const detail::TcpSeries& s) {
   }
   const std::uint64_t opens = s.open_total.load(std::memory_order_relaxed);
   t.opens += opens;
+  t.closed += closed;
   t.open_connections += opens > closed ? opens - closed : 0;
   t.read_bytes += s.read_bytes.load(std::memory_order_relaxed);
   t.write_bytes += s.write_bytes.load(std::memory_order_relaxed);
@@ -85,19 +90,46 @@ void write_closes(TextWriter& w, TcpLabelSet& ls, const TcpTotals& t) {
 
 }  // namespace
 
-Registry::Registry(std::size_t shards) {
+Registry::Registry(std::size_t shards, Clock::duration retain_idle)
+    : retain_idle_(retain_idle), expiry_(std::make_unique<Expiry>()) {
   shards_.reserve(std::max<std::size_t>(shards, 1));
   for (std::size_t i = 0; i < std::max<std::size_t>(shards, 1); ++i) {
     shards_.push_back(std::make_unique<Shard>());
   }
 }
 
-void Registry::render_tcp(std::string& out) const {
+Registry::~Registry() = default;
+
+void Registry::render_tcp(std::string& out, Clock::time_point now) const {
+  std::lock_guard lock(expiry_->mu);
+  render_tcp_locked(out, now);
+}
+
+void Registry::render_tcp_locked(std::string& out, Clock::time_point now) const {
   TcpTotalsMap totals;
-  for (const auto& shard : shards_) {
-    shard->for_each_tcp_series([&](const TcpKey& key, const detail::TcpSeries& series) {
-      add_series(totals.try_emplace(key).first->second, series);
-    });
+  {
+    // Every shard at once, so that a label set is dropped from all shards or from none and its
+    // sum never goes backwards. Workers take only their own shard's mutex: no lock-order cycle.
+    std::vector<std::unique_lock<std::mutex>> locks;
+    locks.reserve(shards_.size());
+    for (const auto& shard : shards_) locks.emplace_back(shard->mu_);
+    for (const auto& shard : shards_) {
+      for (const auto& [key, series] : shard->tcp_) {
+        add_series(totals.try_emplace(key).first->second, *series);
+      }
+    }
+    for (auto it = totals.begin(); it != totals.end();) {
+      const TcpTotals& t = it->second;
+      const std::uint64_t sum = t.opens + t.closed + t.read_bytes + t.write_bytes;
+      // No open connection in any shard: no handle points to these series.
+      if (!expired(expiry_->tcp, it->first, sum, t.opens != t.closed, now, retain_idle_)) {
+        ++it;
+        continue;
+      }
+      for (const auto& shard : shards_) shard->tcp_.erase(it->first);
+      expiry_->tcp.erase(it->first);
+      it = totals.erase(it);
+    }
   }
   std::vector<std::unique_ptr<TcpLabelSet>> label_sets;
   label_sets.reserve(totals.size());
@@ -129,9 +161,11 @@ void Registry::render_tcp(std::string& out) const {
   });
 }
 
-std::string Registry::render() const {
+std::string Registry::render(Clock::time_point now) const {
   std::string out;
-  render_tcp(out);
+  std::lock_guard lock(expiry_->mu);
+  render_tcp_locked(out, now);
+  render_http_locked(out, now);
   TextWriter w(out);
   std::vector<const DetectMetrics*> detect;
   for (const auto& shard : shards_) detect.push_back(&shard->detect());

@@ -42,8 +42,10 @@ TcpConnMetrics Shard::open_tcp(const TcpTarget& target) {
       it = tcp_.emplace(TcpKey::from(ref), std::make_unique<detail::TcpSeries>()).first;
     }
     series = it->second.get();
+    // Under the mutex: expiry removes a series only when its opens equal its closes, which it
+    // reads under the same mutex, so it never removes one that is being handed out.
+    detail::bump(series->open_total, 1);
   }
-  detail::bump(series->open_total, 1);
   return TcpConnMetrics(series);
 }
 

@@ -6,7 +6,9 @@
 #include <thread>
 
 #include "support/client.hpp"
+#include "support/h1_client.hpp"
 #include "support/proxy_fixture.hpp"
+#include "support/py_servers.hpp"
 #include "support/servers.hpp"
 
 namespace weft::test {
@@ -28,22 +30,33 @@ std::string send_in_parts(const boost::asio::ip::tcp::endpoint& listener,
   return c.read_to_end(end);
 }
 
-TEST(Detect, Http1RequestIsDetectedAndReplayedExactly) {
-  TestServer sink(ServerKind::sink_sha256);
-  auto proxy = start_proxy_to(sink.endpoint());
-  const std::string request = "GET /index.html HTTP/1.1\r\nHost: web\r\n\r\n";
-  EXPECT_EQ(send_in_parts(proxy->outbound_endpoint(), {request}), sha256_hex(request));
+TEST(Detect, Http1RequestIsDetectedAndServedAsHttp) {
+  auto endpoint = h1_endpoint();
+  ASSERT_TRUE(endpoint.ok());
+  auto proxy = start_proxy_to(endpoint.endpoint());
+  Client c(proxy->outbound_endpoint());
+  ASSERT_TRUE(c.connected());
+  // Split across reads: detection's bytes are the start of the request the proxy parses.
+  ASSERT_TRUE(c.send_all("GET /bytes/3 HT"));
+  std::this_thread::sleep_for(20ms);
+  ASSERT_TRUE(c.send_all("TP/1.1\r\nHost: web\r\n\r\n"));
+  std::string pending;
+  const auto r = read_response(c, pending);
+  EXPECT_EQ(r.status, 200u);
+  EXPECT_EQ(r.body, std::string("\0\1\2", 3));
   EXPECT_TRUE(wait_for_metric(*proxy, "outbound_tcp_detect_http_total", {{"result", "http/1"}}, 1));
 }
 
-TEST(Detect, Http2PrefaceSplitAcrossReadsIsDetectedAndReplayed) {
+TEST(Detect, Http2PrefaceSplitAcrossReadsIsDetectedAndServedAsHttp2) {
   TestServer sink(ServerKind::sink_sha256);
   auto config = loopback_config();
   config.inbound_detect_timeout = 10s;
   auto proxy = start_proxy_to(sink.endpoint(), config);
-  const std::string preface = "PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n";
-  EXPECT_EQ(send_in_parts(proxy->inbound_endpoint(), {"PRI * ", "HTTP/2.0\r\n", "\r\nSM\r\n\r\n"}),
-            sha256_hex(preface));
+  // The whole preface reaches the proxy's HTTP/2 server session, which answers with SETTINGS.
+  const auto answer =
+      send_in_parts(proxy->inbound_endpoint(), {"PRI * ", "HTTP/2.0\r\n", "\r\nSM\r\n\r\n"});
+  ASSERT_GE(answer.size(), 9u);
+  EXPECT_EQ(answer[3], '\x04');  // a SETTINGS frame
   EXPECT_TRUE(wait_for_metric(*proxy, "inbound_tcp_detect_http_total", {{"result", "http/2"}}, 1));
 }
 

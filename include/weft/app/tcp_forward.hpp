@@ -1,7 +1,7 @@
-// The life of one accepted connection in this release: find its original destination, refuse
-// forwarding loops, detect the protocol (unless the port is opaque), connect within the timeout,
-// replay the bytes detection read, then run the opaque duplex. Inbound and outbound
-// share it and differ only in their ListenerContext.
+// The life of one accepted connection: find its original destination, refuse forwarding loops,
+// detect the protocol (unless the port is opaque), then either serve it as HTTP/1
+// (http::serve_h1) or connect within the timeout, replay the bytes detection read and run the
+// opaque duplex. Inbound and outbound share it and differ only in their ListenerContext.
 #pragma once
 
 #include <boost/asio/awaitable.hpp>
@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "weft/core/parse.hpp"
+#include "weft/http/context.hpp"
 #include "weft/metrics/tcp.hpp"
 #include "weft/net/buffer_pool.hpp"
 #include "weft/net/orig_dst.hpp"
@@ -31,6 +32,8 @@ struct ListenerContext {
   metrics::Shard* metrics;
   net::BufferPool* buffers;
   net::PipePool* pipes;
+  /// What the HTTP connections of this listener share (detection dispatches to them).
+  http::HttpContext http;
 };
 
 /// True when forwarding to `target` would come straight back into this listener.

@@ -13,8 +13,11 @@
 
 #include "weft/app/tcp_forward.hpp"
 #include "weft/core/config.hpp"
+#include "weft/http/h1_pool.hpp"
+#include "weft/http/h2_client_pool.hpp"
 #include "weft/metrics/tcp.hpp"
 #include "weft/net/buffer_pool.hpp"
+#include "weft/net/drain_signal.hpp"
 #include "weft/net/orig_dst.hpp"
 
 namespace weft::app {
@@ -41,7 +44,9 @@ class Worker {
 
   /// Starts the thread and the accept loops.
   void start();
-  /// Closes the listeners; open connections go on. Thread-safe.
+  /// Closes the listeners and starts the drain: open connections go on, HTTP/1 connections close
+  /// after their current response, HTTP/2 connections send GOAWAY, pooled endpoint connections
+  /// close. Thread-safe.
   void stop_accepting();
   /// Stops the event loop, abandoning open connections, and joins the thread. Thread-safe.
   void stop();
@@ -61,9 +66,19 @@ class Worker {
   boost::asio::awaitable<void> accept_loop(boost::asio::ip::tcp::acceptor& acceptor,
                                            const ListenerContext& ctx);
 
-  boost::asio::io_context ioc_{1};
+  // The pools outlive the io_context: abandoned connections' coroutine frames, destroyed with
+  // it, give their leased buffers and pipes back; the HTTP/2 pools likewise outlive the
+  // connection coroutines ioc_ destroys (made in the constructor body, after ioc_ exists).
+  std::unique_ptr<http::H2ClientPool> h2_inbound_;
+  std::unique_ptr<http::H2ClientPool> h2_outbound_;
   net::BufferPool buffers_;
   net::PipePool pipes_;
+  boost::asio::io_context ioc_{1};
+  net::DrainSignal drain_{ioc_.get_executor()};
+  // Idle HTTP/1 connections to endpoints, one pool per direction (declared before the listeners,
+  // whose contexts point to them).
+  http::H1Pool inbound_h1_pool_;
+  http::H1Pool outbound_h1_pool_;
   std::vector<std::unique_ptr<Listener>> listeners_;
   std::atomic<std::size_t> active_{0};
   std::thread thread_;

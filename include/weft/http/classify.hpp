@@ -18,12 +18,13 @@ bool is_grpc_content_type(std::string_view content_type) noexcept;
 /// when it is not a number.
 std::optional<int> parse_grpc_status(std::string_view value) noexcept;
 
-/// Whether a gRPC status counts as a failure (the six codes above).
+/// Whether a gRPC status counts as a failure (the six codes above). A value outside 0..16 is
+/// UNKNOWN, as gRPC clients read it, so it fails too.
 bool is_grpc_failure(int grpc_status) noexcept;
 
 /// The classification of a response. `grpc`: the request was gRPC; `grpc_status`: -1 when the
 /// response ended with none; `stream_error`: the response did not end cleanly.
 metrics::Classification classify(unsigned http_status, bool grpc, int grpc_status,
-                                  bool stream_error) noexcept;
+                                 bool stream_error) noexcept;
 
 }  // namespace weft::http

@@ -28,9 +28,14 @@ struct ProxyError {
   bool close_connection;
 };
 
-/// The entry for `ec`. Total: an error with no row maps to 502 / UNAVAILABLE (a failure talking
-/// to the endpoint) unless it is a timeout (504) or a request error (400/431/501).
-ProxyError proxy_error(const boost::system::error_code& ec);
+/// Where the failure happened, when the caller knows: a system error while connecting (even
+/// ECONNRESET or EPIPE) means the endpoint could not be reached, labelled "connect".
+enum class FailedAt : unsigned char { exchange, connect };
+
+/// The entry for `ec` (the table is in docs/metrics.md). Total: request errors (h1_error) give
+/// 400/431/501, timeouts 504, weft::errc values their row, system errors 502 / UNAVAILABLE
+/// ("connect" when unreachable or `at` is connect, else "i/o"), anything else 500 / INTERNAL.
+ProxyError proxy_error(const boost::system::error_code& ec, FailedAt at = FailedAt::exchange);
 
 /// The response head (and small text body) for `e` on HTTP/1.1: status line, content-type
 /// text/plain, content-length, `weft-proxy-error`, and `connection: close` when

@@ -12,7 +12,9 @@
 #include <atomic>
 #include <boost/asio/ip/tcp.hpp>
 #include <chrono>
+#include <cstddef>
 #include <cstdint>
+#include <memory>
 #include <string_view>
 
 #include "weft/metrics/labels.hpp"
@@ -21,7 +23,7 @@ namespace weft::metrics {
 
 /// Upper bounds of response_latency_ms's buckets in ms (Linkerd's); +Inf is implied.
 inline constexpr std::array<std::uint32_t, 25> kLatencyBucketsMs = {
-    1,   2,   3,   4,    5,    10,   20,   30,    40,    50,    100,   200,  300,
+    1,   2,   3,    4,    5,    10,   20,   30,    40,    50,    100,   200,  300,
     400, 500, 1000, 2000, 3000, 4000, 5000, 10000, 20000, 30000, 40000, 50000};
 
 /// Who a request is for, as the route labels say.
@@ -45,11 +47,12 @@ struct ResponseOutcome {
   /// The HTTP status the client saw; 0 when there was no response head (rendered without
   /// status_code, as Linkerd does for stream errors).
   unsigned status_code = 0;
-  /// The gRPC status, or -1 for none (rendered grpc_status="").
+  /// The gRPC status, or -1 for none (rendered grpc_status=""). Values above 16 are counted as
+  /// 2 (UNKNOWN), which bounds the label space an endpoint can create.
   int grpc_status = -1;
   Classification classification = Classification::success;
-  /// "" or an error label from http::proxy_error (e.g. "connect_error", "h2(PROTOCOL_ERROR)").
-  /// Must point to storage that outlives the registry (a string literal).
+  /// "" or an error label from http::proxy_error (e.g. "connect", "h2(PROTOCOL_ERROR)"; the list
+  /// is in docs/metrics.md). Must point to storage that outlives the registry (a string literal).
   std::string_view error;
 };
 
@@ -96,13 +99,15 @@ enum class HttpErrorKind : std::uint8_t {
   io,           ///< "i/o": the endpoint failed mid-response
   bad_request,  ///< "bad request": malformed or oversized client request (400/431/501)
   loop,         ///< "gateway loop" (508)
+  unavailable,  ///< "unavailable": the proxy is shutting down and refuses new requests (503)
   unexpected,   ///< "unexpected" (500)
 };
-inline constexpr std::size_t kHttpErrorKinds = 6;
+inline constexpr std::size_t kHttpErrorKinds = 7;
 std::string_view to_string(HttpErrorKind k) noexcept;
 
-/// One shard's HTTP metrics. open_route and count_error run on the owning worker; render and
-/// expire run on the admin thread.
+/// One shard's HTTP metrics. open_route and count_error run on the owning worker;
+/// Registry::render reads and expires on the admin thread. Outlives every HttpRoute it handed out
+/// (the Registry is destroyed after the workers).
 class HttpMetrics {
  public:
   HttpMetrics();
@@ -117,13 +122,13 @@ class HttpMetrics {
   /// {direction}_http_errors_total{error=kind} +1. No lock, no allocation.
   void count_error(Direction direction, HttpErrorKind kind) noexcept;
 
-  // The admin side (render_http, expiry) is declared in the implementation's own headers.
+  // The storage, shared with Registry::render_http (src/metrics/http_series.hpp).
   struct State;
   State& state() noexcept { return *state_; }
   const State& state() const noexcept { return *state_; }
 
  private:
-  State* state_;
+  std::unique_ptr<State> state_;
 };
 
 }  // namespace weft::metrics

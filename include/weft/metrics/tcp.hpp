@@ -1,7 +1,8 @@
 // The transport metrics (tcp_open_total, tcp_close_total, tcp_open_connections,
 // tcp_read_bytes_total, tcp_write_bytes_total) and the registry that renders every family.
-// Workers own one Shard each and count through per-connection TcpConnMetrics handles without
-// locks; the admin thread calls Registry::render(), which sums the shards.
+// Workers own one Shard each and count through per-connection TcpConnMetrics handles (and
+// HttpRoute handles, metrics/http.hpp) without locks; the admin thread calls Registry::render(),
+// which sums the shards and expires idle series.
 #pragma once
 
 #include <array>
@@ -17,8 +18,10 @@
 #include <string_view>
 #include <vector>
 
+#include "weft/core/clock.hpp"
 #include "weft/metrics/detect.hpp"
 #include "weft/metrics/errno_name.hpp"
+#include "weft/metrics/http.hpp"
 #include "weft/metrics/labels.hpp"
 
 namespace weft::metrics {
@@ -110,13 +113,18 @@ class Shard {
   DetectMetrics& detect() noexcept { return detect_; }
   const DetectMetrics& detect() const noexcept { return detect_; }
 
+  /// The golden HTTP metrics (request_total, response_total, response_latency_ms,
+  /// *_http_errors_total) of this shard's worker.
+  HttpMetrics& http() noexcept { return http_; }
+  const HttpMetrics& http() const noexcept { return http_; }
+
   /// Counts a new connection (tcp_open_total +1, tcp_open_connections +1) and returns its handle.
   /// Precondition: called on the worker that owns this shard. Takes the shard mutex (uncontended
   /// except during a render); allocates only for a label set this shard has not seen.
   TcpConnMetrics open_tcp(const TcpTarget& target);
 
   /// Calls f(const TcpKey&, const detail::TcpSeries&) for every series, under the shard mutex.
-  /// Any thread. Series live as long as the shard, so handles never dangle.
+  /// Any thread.
   template <class F>
   void for_each_tcp_series(F&& f) const {
     std::lock_guard lock(mu_);
@@ -124,32 +132,61 @@ class Shard {
   }
 
  private:
+  friend class Registry;  // renders and expires under mu_
+
   DetectMetrics detect_;
+  HttpMetrics http_;
   mutable std::mutex mu_;
-  // Series are never removed yet. Expiry (Linkerd drops series with no open handle that have not
-  // changed for 10 minutes) can remove a series when open_total equals its closes, under mu_.
+  // A series is removed (Registry's expiry, under mu_) only when its open_total equals its
+  // closes: every handle on it has closed, and open_tcp counts the open under mu_, so no handle
+  // can point to a removed series.
   std::map<TcpKey, std::unique_ptr<detail::TcpSeries>, TcpKeyLess> tcp_;  // guarded by mu_
 };
 
 /// All of the proxy's metrics: one Shard per worker, plus the process and build families.
 class Registry {
  public:
-  /// `shards` is the worker count (at least 1 is created).
-  explicit Registry(std::size_t shards);
+  /// Linkerd's METRICS_RETAIN_IDLE default.
+  static constexpr Clock::duration kDefaultRetainIdle = std::chrono::minutes(10);
+
+  /// `shards` is the worker count (at least 1 is created). Route and tcp series that no handle
+  /// references and whose values have not changed for `retain_idle` are dropped at render time.
+  explicit Registry(std::size_t shards, Clock::duration retain_idle = kDefaultRetainIdle);
+  ~Registry();
 
   /// The shard of worker `i`. Throws std::out_of_range when i >= shard_count() (a startup bug).
   Shard& shard(std::size_t i) { return *shards_.at(i); }
   std::size_t shard_count() const noexcept { return shards_.size(); }
 
-  /// The whole exposition (text format 0.0.4): tcp_* summed over shards, process_*,
-  /// proxy_build_info. Callable from any thread while workers count.
-  std::string render() const;
+  /// The whole exposition (text format 0.0.4): tcp_* and the HTTP families summed over shards,
+  /// detection, process_*, proxy_build_info. Callable from any thread while workers count.
+  /// Expires idle series first, judging idleness at `now` (Clock::now() without it; tests pass
+  /// explicit times). No clock is read on the workers' paths: the registry remembers each
+  /// series' last seen totals and the render time at which they last changed.
+  std::string render() const { return render(Clock::now()); }
+  std::string render(Clock::time_point now) const;
 
   /// Only the tcp_* families (what render() starts with), for tests.
-  void render_tcp(std::string& out) const;
+  void render_tcp(std::string& out) const { render_tcp(out, Clock::now()); }
+  void render_tcp(std::string& out, Clock::time_point now) const;
+
+  /// Only request_total, response_total, response_latency_ms and *_http_errors_total, for tests.
+  void render_http(std::string& out) const { render_http(out, Clock::now()); }
+  void render_http(std::string& out, Clock::time_point now) const;
+
+  Clock::duration retain_idle() const noexcept { return retain_idle_; }
+
+  /// The registry's memory of when each series last changed (defined in src/metrics).
+  struct Expiry;
 
  private:
+  // The bodies of render_tcp and render_http; the caller holds expiry_->mu.
+  void render_tcp_locked(std::string& out, Clock::time_point now) const;
+  void render_http_locked(std::string& out, Clock::time_point now) const;
+
   std::vector<std::unique_ptr<Shard>> shards_;
+  Clock::duration retain_idle_;
+  std::unique_ptr<Expiry> expiry_;  // guarded by its own mutex; render serializes on it
 };
 
 }  // namespace weft::metrics

@@ -127,6 +127,131 @@ TEST(Config, BadValuesNameTheVariable) {
   }
 }
 
+TEST(Config, HttpDefaults) {
+  const auto c = load_proxy_config(env_of({}));
+  for (const HttpConfig* h : {&c.inbound_http, &c.outbound_http}) {
+    EXPECT_EQ(h->http1_pool_idle_timeout, 3s);
+    EXPECT_EQ(h->http1_max_idle_conns_per_endpoint, 10000u);
+    EXPECT_EQ(h->h2_server.max_concurrent_streams, 1000u);
+    EXPECT_EQ(h->h2_server.max_header_list_size, 65536u);
+    EXPECT_EQ(h->h2_server.initial_stream_window_size, 65535u);
+    EXPECT_EQ(h->h2_server.initial_connection_window_size, 1048576u);
+    EXPECT_EQ(h->h2_server.keep_alive_interval, 10s);
+    EXPECT_EQ(h->h2_server.keep_alive_timeout, 3s);
+  }
+  EXPECT_EQ(c.h2_client.initial_stream_window_size, 65535u);
+  EXPECT_EQ(c.h2_client.initial_connection_window_size, 1048576u);
+  EXPECT_EQ(c.h2_client.keep_alive_interval, 0s);  // no PINGs to endpoints by default
+  EXPECT_EQ(c.h2_client.keep_alive_timeout, 3s);
+  EXPECT_EQ(c.h2_client.max_header_list_size, 65536u);
+  EXPECT_EQ(c.http1_max_head_bytes, 65536u);
+  EXPECT_EQ(c.metrics_retain_idle, 10min);
+}
+
+TEST(Config, ReadsEveryHttpVariable) {
+  const auto c = load_proxy_config(env_of({
+      {"WEFT_PROXY_METRICS_RETAIN_IDLE", "30s"},
+      {"WEFT_PROXY_HTTP1_MAX_HEAD_BYTES", "8192"},
+      {"WEFT_PROXY_INBOUND_HTTP1_CONNECTION_POOL_IDLE_TIMEOUT", "1s"},
+      {"WEFT_PROXY_OUTBOUND_HTTP1_CONNECTION_POOL_IDLE_TIMEOUT", "2s"},
+      {"WEFT_PROXY_INBOUND_MAX_IDLE_CONNS_PER_ENDPOINT", "0"},
+      {"WEFT_PROXY_OUTBOUND_MAX_IDLE_CONNS_PER_ENDPOINT", "7"},
+      {"WEFT_PROXY_INBOUND_SERVER_HTTP2_MAX_CONCURRENT_STREAMS", "100"},
+      {"WEFT_PROXY_INBOUND_SERVER_HTTP2_MAX_HEADER_LIST_SIZE", "4096"},
+      {"WEFT_PROXY_INBOUND_SERVER_HTTP2_INITIAL_STREAM_WINDOW_SIZE", "131072"},
+      {"WEFT_PROXY_INBOUND_SERVER_HTTP2_INITIAL_CONNECTION_WINDOW_SIZE", "65535"},
+      {"WEFT_PROXY_INBOUND_SERVER_HTTP2_KEEP_ALIVE_INTERVAL", "0s"},
+      {"WEFT_PROXY_INBOUND_SERVER_HTTP2_KEEP_ALIVE_TIMEOUT", "0s"},
+      {"WEFT_PROXY_OUTBOUND_SERVER_HTTP2_MAX_CONCURRENT_STREAMS", "200"},
+      {"WEFT_PROXY_OUTBOUND_SERVER_HTTP2_MAX_HEADER_LIST_SIZE", "1048576"},
+      {"WEFT_PROXY_OUTBOUND_SERVER_HTTP2_INITIAL_STREAM_WINDOW_SIZE", "70000"},
+      {"WEFT_PROXY_OUTBOUND_SERVER_HTTP2_INITIAL_CONNECTION_WINDOW_SIZE", "2147483647"},
+      {"WEFT_PROXY_OUTBOUND_SERVER_HTTP2_KEEP_ALIVE_INTERVAL", "20s"},
+      {"WEFT_PROXY_OUTBOUND_SERVER_HTTP2_KEEP_ALIVE_TIMEOUT", "5s"},
+      {"WEFT_PROXY_HTTP2_INITIAL_STREAM_WINDOW_SIZE", "100000"},
+      {"WEFT_PROXY_HTTP2_INITIAL_CONNECTION_WINDOW_SIZE", "200000"},
+      {"WEFT_PROXY_HTTP2_KEEP_ALIVE_INTERVAL", "1m"},
+      {"WEFT_PROXY_HTTP2_KEEP_ALIVE_TIMEOUT", "10s"},
+  }));
+  EXPECT_EQ(c.metrics_retain_idle, 30s);
+  EXPECT_EQ(c.http1_max_head_bytes, 8192u);
+  EXPECT_EQ(c.inbound_http.http1_pool_idle_timeout, 1s);
+  EXPECT_EQ(c.outbound_http.http1_pool_idle_timeout, 2s);
+  EXPECT_EQ(c.inbound_http.http1_max_idle_conns_per_endpoint, 0u);
+  EXPECT_EQ(c.outbound_http.http1_max_idle_conns_per_endpoint, 7u);
+  EXPECT_EQ(c.inbound_http.h2_server.max_concurrent_streams, 100u);
+  EXPECT_EQ(c.inbound_http.h2_server.max_header_list_size, 4096u);
+  EXPECT_EQ(c.inbound_http.h2_server.initial_stream_window_size, 131072u);
+  EXPECT_EQ(c.inbound_http.h2_server.initial_connection_window_size, 65535u);
+  EXPECT_EQ(c.inbound_http.h2_server.keep_alive_interval, 0s);
+  EXPECT_EQ(c.inbound_http.h2_server.keep_alive_timeout, 0s);  // fine with no interval
+  EXPECT_EQ(c.outbound_http.h2_server.max_concurrent_streams, 200u);
+  EXPECT_EQ(c.outbound_http.h2_server.max_header_list_size, 1048576u);
+  EXPECT_EQ(c.outbound_http.h2_server.initial_stream_window_size, 70000u);
+  EXPECT_EQ(c.outbound_http.h2_server.initial_connection_window_size, 2147483647u);
+  EXPECT_EQ(c.outbound_http.h2_server.keep_alive_interval, 20s);
+  EXPECT_EQ(c.outbound_http.h2_server.keep_alive_timeout, 5s);
+  EXPECT_EQ(c.h2_client.initial_stream_window_size, 100000u);
+  EXPECT_EQ(c.h2_client.initial_connection_window_size, 200000u);
+  EXPECT_EQ(c.h2_client.keep_alive_interval, 1min);
+  EXPECT_EQ(c.h2_client.keep_alive_timeout, 10s);
+  // The client side accepts header lists as large as either server side lets in.
+  EXPECT_EQ(c.h2_client.max_header_list_size, 1048576u);
+}
+
+TEST(Config, BadHttpValuesNameTheVariable) {
+  const std::pair<const char*, const char*> cases[] = {
+      {"WEFT_PROXY_METRICS_RETAIN_IDLE", "10"},
+      {"WEFT_PROXY_METRICS_RETAIN_IDLE", "forever"},
+      {"WEFT_PROXY_HTTP1_MAX_HEAD_BYTES", "1023"},
+      {"WEFT_PROXY_HTTP1_MAX_HEAD_BYTES", "16777217"},
+      {"WEFT_PROXY_HTTP1_MAX_HEAD_BYTES", "64k"},
+      {"WEFT_PROXY_INBOUND_HTTP1_CONNECTION_POOL_IDLE_TIMEOUT", "3"},
+      {"WEFT_PROXY_OUTBOUND_HTTP1_CONNECTION_POOL_IDLE_TIMEOUT", "x"},
+      {"WEFT_PROXY_INBOUND_MAX_IDLE_CONNS_PER_ENDPOINT", "-1"},
+      {"WEFT_PROXY_OUTBOUND_MAX_IDLE_CONNS_PER_ENDPOINT", "2000000"},
+      {"WEFT_PROXY_INBOUND_SERVER_HTTP2_MAX_CONCURRENT_STREAMS", "0"},
+      {"WEFT_PROXY_INBOUND_SERVER_HTTP2_MAX_HEADER_LIST_SIZE", "4095"},
+      {"WEFT_PROXY_INBOUND_SERVER_HTTP2_INITIAL_STREAM_WINDOW_SIZE", "65534"},
+      {"WEFT_PROXY_INBOUND_SERVER_HTTP2_INITIAL_CONNECTION_WINDOW_SIZE", "2147483648"},
+      {"WEFT_PROXY_INBOUND_SERVER_HTTP2_KEEP_ALIVE_INTERVAL", "often"},
+      {"WEFT_PROXY_OUTBOUND_SERVER_HTTP2_MAX_CONCURRENT_STREAMS", "lots"},
+      {"WEFT_PROXY_OUTBOUND_SERVER_HTTP2_MAX_HEADER_LIST_SIZE", "16777217"},
+      {"WEFT_PROXY_OUTBOUND_SERVER_HTTP2_KEEP_ALIVE_TIMEOUT", "3"},
+      {"WEFT_PROXY_HTTP2_INITIAL_STREAM_WINDOW_SIZE", "1"},
+      {"WEFT_PROXY_HTTP2_INITIAL_CONNECTION_WINDOW_SIZE", "big"},
+      {"WEFT_PROXY_HTTP2_KEEP_ALIVE_INTERVAL", "1"},
+      {"WEFT_PROXY_HTTP2_KEEP_ALIVE_TIMEOUT", "-3s"},
+  };
+  for (const auto& [name, value] : cases) {
+    try {
+      load_proxy_config(env_of({{name, value}}));
+      ADD_FAILURE() << name << "=" << value << " was accepted";
+    } catch (const ConfigError& e) {
+      EXPECT_EQ(e.variable(), name);
+      EXPECT_NE(std::string(e.what()).find(name), std::string::npos) << e.what();
+      EXPECT_NE(std::string(e.what()).find(value), std::string::npos) << e.what();
+    }
+  }
+}
+
+TEST(Config, KeepAliveIntervalNeedsATimeout) {
+  for (const char* prefix : {"WEFT_PROXY_INBOUND_SERVER_HTTP2_",
+                             "WEFT_PROXY_OUTBOUND_SERVER_HTTP2_", "WEFT_PROXY_HTTP2_"}) {
+    const std::string interval = std::string(prefix) + "KEEP_ALIVE_INTERVAL";
+    const std::string timeout = std::string(prefix) + "KEEP_ALIVE_TIMEOUT";
+    try {
+      load_proxy_config(env_of({{interval, "10s"}, {timeout, "0s"}}));
+      ADD_FAILURE() << interval << " without a timeout was accepted";
+    } catch (const ConfigError& e) {
+      EXPECT_EQ(e.variable(), timeout);
+      EXPECT_NE(std::string(e.what()).find("keep-alive interval"), std::string::npos) << e.what();
+    }
+    // No interval: a zero timeout is never used, so it is fine.
+    EXPECT_NO_THROW(load_proxy_config(env_of({{interval, "0s"}, {timeout, "0s"}}))) << prefix;
+  }
+}
+
 TEST(Config, EveryVariableIsDocumented) {
   for (const auto& var : proxy_env_vars()) {
     EXPECT_TRUE(var.name.starts_with("WEFT_PROXY_")) << var.name;

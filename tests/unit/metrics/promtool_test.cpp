@@ -10,6 +10,7 @@
 #include <fstream>
 #include <string>
 
+#include "../../support/promtool_lint.hpp"
 #include "weft/metrics/tcp.hpp"
 
 namespace weft::metrics {
@@ -20,7 +21,8 @@ bool ci() {
   return v != nullptr && std::string(v) == "true";
 }
 
-// Runs `promtool check metrics` on `text`; returns its exit status and prints its findings.
+// Runs `promtool check metrics` on `text`. Accepts a clean exit, or promtool's lint-only exit
+// (status 3) when every finding is the expected `_ms` lint; a parse error (status 1) always fails.
 ::testing::AssertionResult promtool_accepts(const std::string& text) {
   char path[] = "/tmp/weft-promtool-XXXXXX";
   const int fd = ::mkstemp(path);
@@ -36,10 +38,10 @@ bool ci() {
   while (std::size_t n = std::fread(buf.data(), 1, buf.size(), p)) output.append(buf.data(), n);
   const int status = ::pclose(p);
   ::unlink(path);
-  if (!WIFEXITED(status) || WEXITSTATUS(status) != 0 || !output.empty()) {
-    return ::testing::AssertionFailure() << "promtool status " << status << ":\n" << output;
+  if (WIFEXITED(status) && test::promtool_accepted(WEXITSTATUS(status), output)) {
+    return ::testing::AssertionSuccess();
   }
-  return ::testing::AssertionSuccess();
+  return ::testing::AssertionFailure() << "promtool status " << status << ":\n" << output;
 }
 
 #define REQUIRE_PROMTOOL()                                                               \
@@ -80,7 +82,29 @@ TEST(Promtool, AcceptsTheRenderedExposition) {
     c.close(boost::asio::error::network_down);
   }
 
-  EXPECT_TRUE(promtool_accepts(r.render()));
+  auto out = r.shard(0).http().open_route(
+      {Direction::outbound, "web.default.svc.cluster.local:8080",
+       tcp::endpoint(make_address("10.0.0.2"), 8080), "not_provided_by_service_discovery"});
+  out.count_request();
+  out.observe_latency(200, std::chrono::microseconds(1500));
+  out.count_response({200, -1, Classification::success, ""});
+  out.count_response({0, -1, Classification::failure, "h2(PROTOCOL_ERROR)"});
+  auto in = r.shard(1).http().open_route(
+      {Direction::inbound, "ignored", tcp::endpoint(make_address("::1"), 80), "loopback"});
+  in.count_request();
+  in.observe_latency(503, std::chrono::seconds(70));
+  in.count_response({200, 14, Classification::failure, ""});
+  r.shard(1).http().count_error(Direction::outbound, HttpErrorKind::connect);
+
+  const std::string text = r.render();
+  ASSERT_NE(text.find("response_latency_ms_bucket{"), std::string::npos);
+  EXPECT_TRUE(promtool_accepts(text));
+}
+
+// The harness must not accept other lints: a counter without _total draws one.
+TEST(Promtool, OnlyTheMsLintIsExpected) {
+  REQUIRE_PROMTOOL();
+  EXPECT_FALSE(promtool_accepts("# HELP requests x\n# TYPE requests counter\nrequests 1\n"));
 }
 
 }  // namespace

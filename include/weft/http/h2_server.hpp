@@ -1,0 +1,75 @@
+// The server side of one client's HTTP/2 connection (nghttp2 server session): each request
+// stream becomes an H2Stream bridged to a stream on the endpoint's pooled connection
+// (H2ClientPool). Answers what it must itself (431, 502/504 or gRPC UNAVAILABLE), counts the
+// golden metrics per stream, and sends GOAWAY on drain. serve_h2 (context.hpp) runs one.
+#pragma once
+
+#include <boost/asio/awaitable.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/system/error_code.hpp>
+#include <cstdint>
+#include <memory>
+#include <span>
+#include <vector>
+
+#include "weft/http/context.hpp"
+#include "weft/http/h2_session.hpp"
+#include "weft/http/h2_stream.hpp"
+#include "weft/http/proxy_error.hpp"
+
+namespace weft::http {
+
+class H2Server final : public H2Connection {
+ public:
+  H2Server(const HttpContext& ctx, boost::asio::ip::tcp::socket socket,
+           boost::asio::ip::tcp::endpoint target, metrics::TcpConnMetrics metrics);
+  ~H2Server() override;
+
+  /// Serves the connection to its end. `initial`: the bytes detection read (the preface).
+  boost::asio::awaitable<void> serve(std::span<const std::byte> initial);
+
+  // Called by the endpoint's H2Client for a stream of this connection.
+  /// The response head in s.response is complete (final, or 1xx when !s.response_headers_done).
+  void submit_response(H2Stream& s) noexcept;
+  /// Response bytes (or the response's end) arrived for `s`.
+  void resume_response(H2Stream& s) noexcept;
+  /// `n` request bytes of `s` were handed to the endpoint's session: credit the client.
+  void consumed(H2Stream& s, std::size_t n) noexcept;
+  /// The endpoint half of `s` failed before its end: answer with the proxy error for `ec` if no
+  /// response head went out yet, otherwise reset the client stream with `code`.
+  /// `at`: whether the endpoint could not be reached at all (the error table's "connect").
+  void fail_stream(H2Stream& s, const boost::system::error_code& ec, std::uint32_t code,
+                   FailedAt at = FailedAt::exchange) noexcept;
+
+  // nghttp2 callbacks (called through the trampolines in h2_server.cpp).
+  int on_begin_headers(const nghttp2_frame* frame);
+  int on_header(const nghttp2_frame* frame, std::string_view name, std::string_view value);
+  int on_frame_recv(const nghttp2_frame* frame);
+  int on_data_chunk(std::int32_t stream_id, const std::uint8_t* data, std::size_t len);
+  int on_stream_close(std::int32_t stream_id, std::uint32_t error_code);
+  ssize_t read_response_body(H2Stream& s, std::uint8_t* buf, std::size_t length,
+                             std::uint32_t* data_flags);
+
+ protected:
+  std::size_t open_streams() const noexcept override { return stream_count_; }
+  void on_drain_ping_ack() noexcept override;
+
+ private:
+  boost::asio::awaitable<void> watch_drain();
+  void start_request(H2Stream& s);
+  void answer(H2Stream& s, unsigned status, std::string_view message,
+              std::string_view error_header);
+  void answer_proxy_error(H2Stream& s, const boost::system::error_code& ec, FailedAt at);
+  metrics::HttpRoute* route_for(H2Stream& s);
+  void count_response(H2Stream& s, std::uint32_t reset_code) noexcept;
+  void detach(H2Stream& s) noexcept;
+
+  const HttpContext& ctx_;
+  boost::asio::ip::tcp::endpoint target_;
+  ServerStreamList streams_;
+  std::size_t stream_count_ = 0;
+  // Route handles of the authorities this connection saw, at most kMaxRoutes.
+  std::vector<std::unique_ptr<metrics::HttpRoute>> routes_;
+};
+
+}  // namespace weft::http
