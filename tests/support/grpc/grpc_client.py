@@ -25,6 +25,7 @@ import time
 
 import grpc
 
+sys.dont_write_bytecode = True  # no __pycache__ in the source tree
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from grpc_server import MAX_MESSAGE, MAX_METADATA, SERVICE, stream_message  # noqa: E402
 
