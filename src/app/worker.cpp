@@ -85,7 +85,12 @@ Worker::Worker(const WorkerSetup& setup)
   }
 }
 
-Worker::~Worker() { stop(); }
+Worker::~Worker() {
+  stop();
+  // Abandoned connections' frames first, while everything they reference is alive (members are
+  // otherwise destroyed in reverse order, listeners and pools before the io_context).
+  ioc_.shutdown();
+}
 
 void Worker::add_listener(const tcp::endpoint& addr, ListenerContext ctx) {
   auto acceptor = net::make_listener(ioc_, addr);

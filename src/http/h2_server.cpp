@@ -212,9 +212,15 @@ int H2Server::on_stream_close(std::int32_t stream_id, std::uint32_t error_code) 
   auto* s = static_cast<H2Stream*>(nghttp2_session_get_stream_user_data(session(), stream_id));
   if (s == nullptr) return 0;
   count_response(*s, error_code);
-  if (s->endpoint != nullptr && (error_code != NGHTTP2_NO_ERROR || !s->response_end)) {
-    // The client reset (or went away): the endpoint learns with the same code.
-    s->endpoint->cancel_stream(*s, error_code != NGHTTP2_NO_ERROR ? error_code : std::uint32_t{NGHTTP2_CANCEL});
+  if (s->endpoint != nullptr &&
+      (error_code != NGHTTP2_NO_ERROR || !s->response_end || !s->request_end)) {
+    // The client reset (or went away): the endpoint learns with the same code. A client that
+    // resets with NO_ERROR after a complete response (as gRPC does when the server answered
+    // before the request ended) still ends the endpoint stream, with NO_ERROR, or that stream's
+    // request side would stay open there for ever.
+    std::uint32_t code = error_code;
+    if (code == NGHTTP2_NO_ERROR && !s->response_end) code = NGHTTP2_CANCEL;
+    s->endpoint->cancel_stream(*s, code);
   }
   detach(*s);
   return 0;

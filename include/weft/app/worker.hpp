@@ -73,7 +73,15 @@ class Worker {
   std::unique_ptr<http::H2ClientPool> h2_outbound_;
   net::BufferPool buffers_;
   net::PipePool pipes_;
-  boost::asio::io_context ioc_{1};
+  /// An io_context whose services can be shut down before the worker's other members go: that
+  /// destroys the pending handlers, and with them the frames of abandoned connection coroutines,
+  /// while the listener contexts and pools those frames point to still exist.
+  class Context : public boost::asio::io_context {
+   public:
+    using io_context::io_context;
+    using execution_context::shutdown;
+  };
+  Context ioc_{1};
   net::DrainSignal drain_{ioc_.get_executor()};
   // Idle HTTP/1 connections to endpoints, one pool per direction (declared before the listeners,
   // whose contexts point to them).
