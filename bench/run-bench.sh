@@ -13,8 +13,8 @@ harness=${WEFT_BENCH_HARNESS:-$here/../shared/bench/bench.sh}
 bin=${WEFT_PROXY_BIN:-$here/build/bin/weft-proxy}
 [[ -x $bin ]] || { echo "run-bench.sh: build first (make build): $bin missing" >&2; exit 1; }
 
-# The protocols weft serves today: opaque TCP (HTTP arrives with the L7 issue).
-protos=${WEFT_BENCH_PROTOS:-tcp}
+# The protocols weft serves: HTTP/1.1, h2c and opaque TCP.
+protos=${WEFT_BENCH_PROTOS:-h1,h2,tcp}
 spec="weft@${protos}=env WEFT_PROXY_INBOUND_LISTEN_ADDR={HOST}:{LISTEN}"
 spec+=" WEFT_PROXY_INBOUND_ORIG_DST_ADDR={HOST}:{UPSTREAM}"
 spec+=" WEFT_PROXY_OUTBOUND_LISTEN_ADDR=127.0.0.1:0 WEFT_PROXY_ADMIN_LISTEN_ADDR=127.0.0.1:0"
