@@ -10,9 +10,9 @@
 # namespace sets net.ipv6.bindv6only=1.
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/lib/pods.sh"
-NO_POOL=(WEFT_PROXY_INBOUND_MAX_IDLE_CONNS_PER_ENDPOINT=0 WEFT_PROXY_OUTBOUND_MAX_IDLE_CONNS_PER_ENDPOINT=0)
 
 readonly HTTP_PORT=8080 BODY_SIZE=100000 ROUNDS=3
+OPAQUE=("WEFT_PROXY_INBOUND_PORTS_DISABLE_PROTOCOL_DETECTION=$HTTP_PORT" "WEFT_PROXY_OUTBOUND_PORTS_DISABLE_PROTOCOL_DETECTION=$HTTP_PORT")
 
 setup() {
   pods_init
@@ -22,11 +22,11 @@ setup() {
   pod_init_iptables a
   pod_init_iptables b
   local pod
-  # HTTP/1 endpoint pooling is off so that every hop counts one connection per request: this
-  # test follows connections, and a pooled one would be shared by the requests.
+  # The HTTP port is opaque here: this test follows IPv6 transport connections socket by socket
+  # (one per request, one held half-sent), which HTTP/1 proxying would pool and hold back.
   for pod in a b; do
     pod_start_proxy "$pod" "WEFT_PROXY_INBOUND_LISTEN_ADDR=[::]:4143" \
-      "WEFT_PROXY_OUTBOUND_LISTEN_ADDRS=127.0.0.1:4140,[::1]:4140" "${NO_POOL[@]}"
+      "WEFT_PROXY_OUTBOUND_LISTEN_ADDRS=127.0.0.1:4140,[::1]:4140" "${OPAQUE[@]}"
   done
   B_IP4=$(pod_ip b)
   B_IP6=$(pod_ip6 b)
@@ -172,7 +172,7 @@ check_bindv6only() {
   pod_stop_proxy b || pods_fail "b's proxy did not exit cleanly"
   pod_sysctl b net.ipv6.bindv6only=1
   pod_start_proxy b "WEFT_PROXY_INBOUND_LISTEN_ADDR=[::]:4143" \
-    "WEFT_PROXY_OUTBOUND_LISTEN_ADDRS=127.0.0.1:4140,[::1]:4140" "${NO_POOL[@]}"
+    "WEFT_PROXY_OUTBOUND_LISTEN_ADDRS=127.0.0.1:4140,[::1]:4140" "${OPAQUE[@]}"
   get_payload -4 "http://$B_IP4:$HTTP_PORT/payload.bin"
   get_payload -6 "http://[$B_IP6]:$HTTP_PORT/payload.bin"
   check_pod_setup b  # *:4143 is dual-stack; [::]:4143 would be IPv6 only
