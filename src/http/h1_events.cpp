@@ -30,8 +30,16 @@ void H1ProxyConnection::RequestEvents::on_body(std::span<const std::byte> bytes)
   append_body(conn.to_endpoint_, bytes, conn.request_.chunked);
 }
 
+void H1ProxyConnection::RequestEvents::on_trailers(std::span<const Header> trailers) {
+  // Only a chunked body has trailers, and it goes on chunked.
+  append_last_chunk(conn.to_endpoint_, trailers);
+  conn.request_.last_chunk_written = true;
+}
+
 void H1ProxyConnection::RequestEvents::on_message_complete() {
-  if (conn.request_.chunked) conn.to_endpoint_.append(kLastChunk);
+  if (conn.request_.chunked && !conn.request_.last_chunk_written) {
+    conn.to_endpoint_.append(kLastChunk);
+  }
   conn.request_.complete = true;
 }
 
@@ -41,6 +49,13 @@ void H1ProxyConnection::ResponseEvents::on_head(const MessageHead& head) {
 
 void H1ProxyConnection::ResponseEvents::on_body(std::span<const std::byte> bytes) {
   conn.response_body(bytes);
+}
+
+void H1ProxyConnection::ResponseEvents::on_trailers(std::span<const Header> trailers) {
+  // An HTTP/1.0 client gets the body close-delimited, which has no place for trailers.
+  if (conn.response_.framing != BodyFraming::chunked) return;
+  append_last_chunk(conn.to_client_, trailers);
+  conn.response_.last_chunk_written = true;
 }
 
 void H1ProxyConnection::ResponseEvents::on_message_complete() { conn.response_complete(); }
@@ -119,7 +134,9 @@ void H1ProxyConnection::response_complete() {
     response_parser_.set_response_to_head(request_.head_method || request_.connect);
     return;
   }
-  if (response_.framing == BodyFraming::chunked) to_client_.append(kLastChunk);
+  if (response_.framing == BodyFraming::chunked && !response_.last_chunk_written) {
+    to_client_.append(kLastChunk);
+  }
   response_.complete = true;
   if (!response_.latency_observed) observe_latency();
 }

@@ -92,7 +92,7 @@ bool H1ProxyConnection::retryable() const noexcept {
 
 asio::awaitable<error_code> H1ProxyConnection::acquire_endpoint(bool fresh) {
   if (!fresh) {
-    if (auto pooled = ctx_.h1_pool->take(target_)) {
+    if (auto pooled = ctx_.h1_pool->take(target_, request_kept_ && request_.idempotent)) {
       endpoint_.emplace(std::move(*pooled));
       co_return error_code{};
     }

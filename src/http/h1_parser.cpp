@@ -136,7 +136,6 @@ void H1Parser::reset() noexcept {
   pending_.reset();
   failed_.reset();
   trailer_start_.reset();
-  trailer_fields_ = 0;
   paused_ = upgraded_ = in_message_ = response_to_head_ = obs_fold_ = head_done_ = false;
 }
 
@@ -200,7 +199,6 @@ int H1Parser::handle_message_begin() noexcept {
   obs_fold_ = false;
   head_done_ = false;
   trailer_start_.reset();
-  trailer_fields_ = 0;
   in_message_ = true;
   return 0;
 }
@@ -214,50 +212,61 @@ int H1Parser::handle_span(int which, const char* at, std::size_t len) noexcept {
     return fail(h1_error::header_too_large);
   }
   if (which == kStart) return 0;
-  const std::string_view bytes(at, len);
-  switch (which) {
-    case kUrl:
-      if (last_ != Last::url) url_off_ = static_cast<std::uint32_t>(block_.size());
-      url_len_ += static_cast<std::uint32_t>(len);
-      last_ = Last::url;
-      break;
-    case kField:
-      if (last_ != Last::field) {
-        if (fields_.size() >= limits_.max_headers) return fail(h1_error::too_many_headers);
-        const auto off = static_cast<std::uint32_t>(block_.size());
-        fields_.push_back({off, 0, off, 0});
-      }
-      fields_.back().name_len += static_cast<std::uint32_t>(len);
-      fields_.back().value_off = static_cast<std::uint32_t>(block_.size() + len);
-      last_ = Last::field;
-      break;
-    case kValue:
-      if (fields_.empty()) return fail(h1_error::malformed);
-      // llhttp accepts an obs-fold (CRLF then SP/HT) and reports the continuation as a second
-      // value span. A value split only by a feed boundary is contiguous in the stream; a fold is
-      // not, because the CRLF SP between the spans is not part of either.
-      if (last_ == Last::value && stream_pos(at) != value_end_) obs_fold_ = true;
-      value_end_ = stream_pos(at + len);
-      fields_.back().value_len += static_cast<std::uint32_t>(len);
-      last_ = Last::value;
-      break;
+  if (which == kUrl) {
+    if (last_ != Last::url) url_off_ = static_cast<std::uint32_t>(block_.size());
+    url_len_ += static_cast<std::uint32_t>(len);
+    last_ = Last::url;
+    block_.append(at, len);
+    return 0;
   }
-  block_.append(bytes);
-  return 0;
+  return record_field_span(which, at, len);
 }
 
 int H1Parser::handle_trailer_span(int which, const char* at, std::size_t len) noexcept {
-  // Trailer fields (after the last chunk) are bounded like the head, counted from their first
-  // byte, and dropped. TODO: deliver them when the proxy forwards trailers (gRPC over h1 has none).
-  if (!trailer_start_) trailer_start_ = stream_pos(at);
+  // Trailer fields (after the last chunk) reuse the head's block, which on_head is done with, and
+  // are bounded like the head, counted from their first byte.
+  if (!trailer_start_) {
+    trailer_start_ = stream_pos(at);
+    block_.clear();
+    fields_.clear();
+    last_ = Last::none;
+  }
   if (stream_pos(at + len) - *trailer_start_ > limits_.max_head_bytes) {
     return fail(h1_error::header_too_large);
   }
-  if (which == kField && last_ != Last::field) {
-    if (++trailer_fields_ > limits_.max_headers) return fail(h1_error::too_many_headers);
+  return record_field_span(which, at, len);
+}
+
+int H1Parser::record_field_span(int which, const char* at, std::size_t len) noexcept {
+  if (which == kField) {
+    if (last_ != Last::field) {
+      if (fields_.size() >= limits_.max_headers) return fail(h1_error::too_many_headers);
+      const auto off = static_cast<std::uint32_t>(block_.size());
+      fields_.push_back({off, 0, off, 0});
+    }
+    fields_.back().name_len += static_cast<std::uint32_t>(len);
+    fields_.back().value_off = static_cast<std::uint32_t>(block_.size() + len);
+    last_ = Last::field;
+  } else {  // kValue
+    if (fields_.empty()) return fail(h1_error::malformed);
+    // llhttp accepts an obs-fold (CRLF then SP/HT) and reports the continuation as a second
+    // value span. A value split only by a feed boundary is contiguous in the stream; a fold is
+    // not, because the CRLF SP between the spans is not part of either.
+    if (last_ == Last::value && stream_pos(at) != value_end_) obs_fold_ = true;
+    value_end_ = stream_pos(at + len);
+    fields_.back().value_len += static_cast<std::uint32_t>(len);
+    last_ = Last::value;
   }
-  last_ = which == kField ? Last::field : Last::value;
+  block_.append(at, len);
   return 0;
+}
+
+void H1Parser::fill_views() {
+  views_.clear();
+  for (const auto& f : fields_) {
+    views_.push_back({std::string_view(block_).substr(f.name_off, f.name_len),
+                      std::string_view(block_).substr(f.value_off, f.value_len)});
+  }
 }
 
 std::optional<h1_error> H1Parser::check_framing(MessageHead& head) const noexcept {
@@ -311,11 +320,7 @@ std::optional<h1_error> H1Parser::check_framing(MessageHead& head) const noexcep
 int H1Parser::handle_headers_complete() noexcept {
   head_done_ = true;
   last_ = Last::none;
-  views_.clear();
-  for (const auto& f : fields_) {
-    views_.push_back({std::string_view(block_).substr(f.name_off, f.name_len),
-                      std::string_view(block_).substr(f.value_off, f.value_len)});
-  }
+  fill_views();
   MessageHead head;
   head.kind = kind_;
   head.headers = views_;
@@ -351,6 +356,12 @@ int H1Parser::handle_body(const char* at, std::size_t len) noexcept {
 }
 
 int H1Parser::handle_message_complete() noexcept {
+  if (trailer_start_) {
+    // A folded trailer value is the same ambiguity as a folded header value.
+    if (obs_fold_) return fail(h1_error::smuggling);
+    fill_views();
+    handler_.on_trailers(views_);
+  }
   in_message_ = false;
   if (kind_ == MessageKind::response) response_to_head_ = false;
   handler_.on_message_complete();

@@ -40,7 +40,7 @@ H1Pool::H1Pool(const asio::any_io_executor& executor, core::duration idle_timeou
 
 H1Pool::~H1Pool() { close_all(); }
 
-std::optional<H1EndpointConn> H1Pool::take(const tcp::endpoint& target) {
+std::optional<H1EndpointConn> H1Pool::take(const tcp::endpoint& target, bool resendable) {
   const auto it = idle_.find(target);
   if (it == idle_.end()) return std::nullopt;
   auto& stack = it->second;
@@ -48,7 +48,9 @@ std::optional<H1EndpointConn> H1Pool::take(const tcp::endpoint& target) {
   while (!stack.empty()) {
     Idle idle = std::move(stack.back());
     stack.pop_back();
-    if (now - idle.since < idle_timeout_ && still_usable(idle.conn.socket)) {
+    const auto idle_for = now - idle.since;
+    const bool trusted = resendable && idle_for < kTrustedIdle;
+    if (idle_for < idle_timeout_ && (trusted || still_usable(idle.conn.socket))) {
       idle.conn.reused = true;
       return std::move(idle.conn);
     }

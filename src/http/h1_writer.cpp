@@ -65,6 +65,21 @@ void append_response_head(std::string& out, const MessageHead& head,
   out.append("\r\n");
 }
 
+void append_last_chunk(std::string& out, std::span<const Header> trailers) {
+  out.append("0\r\n");
+  for (const auto& h : trailers) {
+    if (is_fixed_hop_by_hop(h.name) || iequals(h.name, "content-length") ||
+        iequals(h.name, "host") || iequals(h.name, "trailer")) {
+      continue;
+    }
+    out.append(h.name);
+    out.append(": ");
+    out.append(h.value);
+    out.append("\r\n");
+  }
+  out.append("\r\n");
+}
+
 void append_chunk_header(std::string& out, std::size_t size) {
   append_number(out, size, 16);
   out.append("\r\n");

@@ -34,9 +34,10 @@ bool has_token(std::string_view value, std::string_view token) noexcept {
 }
 
 bool is_fixed_hop_by_hop(std::string_view name) noexcept {
-  static constexpr std::array<std::string_view, 7> kFixed = {
-      "connection",        "keep-alive", "proxy-connection", "te",
-      "transfer-encoding", "upgrade",    "trailer"};
+  // Not Trailer: RFC 2616 listed "Trailers" here, but RFC 9110 makes the Trailer field (which
+  // announces the trailer section) end to end, and the proxy passes trailer sections through.
+  static constexpr std::array<std::string_view, 6> kFixed = {
+      "connection", "keep-alive", "proxy-connection", "te", "transfer-encoding", "upgrade"};
   for (auto fixed : kFixed) {
     if (iequals(name, fixed)) return true;
   }

@@ -121,6 +121,39 @@ TEST_F(H1Proxy, HeadAndBodylessStatusesHaveNoBody) {
   EXPECT_EQ(last.body, pattern(4));  // nothing of a body-less response leaked into it
 }
 
+TEST_F(H1Proxy, TrailerFieldsPassThroughBothWays) {
+  Client c(proxy_->outbound_endpoint());
+  ASSERT_TRUE(c.connected());
+  ASSERT_TRUE(c.send_all(
+      "POST /echo-trailers HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n"
+      "Trailer: x-client-sum\r\n\r\n5\r\nhello\r\n0\r\nx-client-sum: 42\r\n\r\n"
+      "GET /trailers HTTP/1.1\r\nHost: a\r\n\r\n"));
+  std::string pending;
+  const auto echoed = read_response(c, pending);
+  ASSERT_TRUE(echoed.ok);
+  EXPECT_EQ(echoed.body, "5\n");
+  EXPECT_EQ(echoed.trailers,
+            "x-client-sum: 42\r\n"
+            "x-sha256: 2cf24dba5fb0a30e26e83b2ac5b9e29e1b161e5c1fa7425e73043362938b9824");
+  // The endpoint's trailers reach the client, minus the fields no trailer may carry, and the
+  // Trailer field announcing them passes too.
+  const auto r = read_response(c, pending);
+  ASSERT_TRUE(r.ok);
+  EXPECT_EQ(r.body, "ok\n");
+  EXPECT_EQ(r.trailers, "grpc-status: 0\r\ngrpc-message: fine");
+  EXPECT_NE(r.head.find("Trailer: grpc-status"), std::string::npos) << r.head;
+}
+
+TEST_F(H1Proxy, Http10ClientGetsTheBodyWithoutTrailers) {
+  Client c(proxy_->outbound_endpoint());
+  ASSERT_TRUE(c.connected());
+  ASSERT_TRUE(c.send_all("GET /trailers HTTP/1.0\r\n\r\n"));
+  ReadEnd end{};
+  const auto all = c.read_to_end(end);
+  EXPECT_EQ(end, ReadEnd::eof);
+  EXPECT_TRUE(all.ends_with("\r\n\r\nok\n")) << all;
+}
+
 TEST_F(H1Proxy, Http10ClientGetsAChunkedResponseCloseDelimited) {
   const auto r = curl({"-0", "-v", url_ + "/bytes/25000?chunked=1"});
   ASSERT_EQ(r.exit_code, 0) << r.err;

@@ -77,8 +77,12 @@ RawResponse read_response(Client& c, std::string& pending, bool head_request) {
         if (!read_line(c, pending, size_line)) return r;
         const auto size = std::stoul(size_line, nullptr, 16);
         if (size == 0) {
-          std::string end;
-          if (!read_line(c, pending, end)) return r;
+          for (;;) {  // the trailer section, up to its blank line
+            std::string trailer;
+            if (!read_line(c, pending, trailer)) return r;
+            if (trailer.empty()) break;
+            r.trailers += r.trailers.empty() ? trailer : "\r\n" + trailer;
+          }
           break;
         }
         if (!fill(c, pending, size + 2)) return r;

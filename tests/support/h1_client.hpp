@@ -21,7 +21,8 @@ CommandResult curl(const std::vector<std::string>& args, const std::string& inpu
 struct RawResponse {
   unsigned status = 0;
   std::string head;  // status line and fields, without the blank line
-  std::string body;  // de-chunked
+  std::string body;      // de-chunked
+  std::string trailers;  // a chunked body's trailer fields, "\r\n"-separated
   bool ok = false;   // a whole response was read
 };
 

@@ -14,6 +14,10 @@ stderr. Routes:
   GET  /vanish                 closes without a response
   GET  /sleep/MS               answers "slept" after MS milliseconds
   GET  /headers                the request's header lines as received, one per line
+  GET  /trailers               a chunked "ok" with trailer fields (grpc-status, grpc-message,
+                               and content-length and host, which a proxy must drop)
+  POST /echo-trailers          a chunked answer carrying the request's trailer fields and an
+                               x-sha256 trailer of its body
   GET|POST /flaky              answered on a connection's first request; on any later request
                                the server closes without answering (a pooled connection that
                                dies as it is reused)
@@ -71,8 +75,9 @@ class Handler(http.server.BaseHTTPRequestHandler):
                 line = self.rfile.readline()
                 size = int(line.split(b";")[0].strip(), 16)
                 if size == 0:
-                    while self.rfile.readline() not in (b"\r\n", b"\n", b""):
-                        pass
+                    self.trailers_seen = []
+                    while (line := self.rfile.readline()) not in (b"\r\n", b"\n", b""):
+                        self.trailers_seen.append(line.decode().rstrip("\r\n"))
                     return total, h.hexdigest()
                 remaining = size
                 while remaining:
@@ -140,6 +145,10 @@ class Handler(http.server.BaseHTTPRequestHandler):
         elif path == "/close-after":
             self.send_body(200, b"bye\n")
             self.close_connection = True
+        elif path == "/trailers":
+            # As a gRPC-style endpoint ends a body; the framing fields must not reach the client.
+            self.send_with_trailers(b"ok\n", ["grpc-status: 0", "grpc-message: fine",
+                                               "content-length: 99", "host: elsewhere"])
         elif path == "/vanish":
             self.close_connection = True
         elif path == "/headers":
@@ -149,10 +158,23 @@ class Handler(http.server.BaseHTTPRequestHandler):
 
     do_HEAD = do_GET
 
+    def send_with_trailers(self, body, trailers):
+        self.send_response(200)
+        self.send_header("Transfer-Encoding", "chunked")
+        self.send_header("Trailer", ", ".join(t.split(":")[0] for t in trailers))
+        self.end_headers()
+        self.wfile.write(b"%x\r\n%s\r\n0\r\n" % (len(body), body))
+        self.wfile.write("".join(t + "\r\n" for t in trailers).encode() + b"\r\n")
+
     def do_POST(self):
         if self.path == "/flaky" and self.flaky():
             return
         length, digest = self.read_body()
+        if self.path == "/echo-trailers":
+            # The request's trailer fields come back as the response's, with the body's digest.
+            self.send_with_trailers(b"%d\n" % length,
+                                    getattr(self, "trailers_seen", []) + [f"x-sha256: {digest}"])
+            return
         self.send_body(200, f"{length} {digest}\n".encode())
 
     do_PUT = do_POST

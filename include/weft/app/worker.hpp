@@ -81,7 +81,10 @@ class Worker {
     using io_context::io_context;
     using execution_context::shutdown;
   };
-  Context ioc_{1};
+  // Only this worker's thread does I/O on its sockets (other threads only post to it, and the
+  // sockets made before the thread starts or destroyed after it ends are ordered by start and
+  // join), so the reactor's per-socket locks can go; the scheduler keeps its lock for the posts.
+  Context ioc_{BOOST_ASIO_CONCURRENCY_HINT_UNSAFE_IO};
   net::DrainSignal drain_{ioc_.get_executor()};
   // Idle HTTP/1 connections to endpoints, one pool per direction (declared before the listeners,
   // whose contexts point to them).

@@ -1,7 +1,7 @@
 // The HTTP/1 message codec: an incremental parser over llhttp that turns bytes read from a client
 // (requests) or an endpoint (responses) into message events for a handler, and rejects the shapes
 // that enable request smuggling. Pure logic, no I/O: the connection code owns the reads and feeds
-// the bytes. Not yet wired into the proxy (issue 3).
+// the bytes.
 #pragma once
 
 #include <llhttp.h>
@@ -50,7 +50,7 @@ enum class MessageKind { request, response };
 struct H1Limits {
   /// Bytes of request/status line plus fields, from the first byte of the line (a response's from
   /// its version digits, 5 bytes in) to the last byte of the last field value. Trailer fields get
-  /// the same bound, counted on their own.
+  /// the same bounds (bytes and count), counted on their own.
   std::size_t max_head_bytes = 64 * 1024;
   std::size_t max_headers = 100;
 };
@@ -92,14 +92,17 @@ struct MessageHead {
   bool is_hop_by_hop(std::string_view name) const noexcept;
 };
 
-/// Receives a parser's events, in order: on_head, on_body zero or more times, on_message_complete.
-/// Called from inside H1Parser::feed on the feeding thread.
+/// Receives a parser's events, in order: on_head, on_body zero or more times, on_trailers when a
+/// chunked body ends with trailer fields, on_message_complete. Called from inside H1Parser::feed
+/// on the feeding thread.
 class H1Handler {
  public:
   virtual ~H1Handler() = default;
   virtual void on_head(const MessageHead& head) = 0;
   /// Body bytes, de-chunked; the span points into the buffer passed to feed.
   virtual void on_body(std::span<const std::byte> bytes) = 0;
+  /// The trailer section's fields, as received; the views are valid only during the call.
+  virtual void on_trailers(std::span<const Header> trailers) { (void)trailers; }
   virtual void on_message_complete() = 0;
 };
 
@@ -153,6 +156,8 @@ class H1Parser {
 
   int fail(h1_error e) noexcept;
   int handle_trailer_span(int which, const char* at, std::size_t len) noexcept;
+  int record_field_span(int which, const char* at, std::size_t len) noexcept;
+  void fill_views();
   std::uint64_t stream_pos(const char* at) const noexcept;
   std::optional<h1_error> check_framing(MessageHead& head) const noexcept;
   h1_error map_llhttp_error(llhttp_errno_t err, const char* pos) const noexcept;
@@ -173,7 +178,6 @@ class H1Parser {
   std::optional<std::uint64_t> head_start_;     // stream offset of the message's first byte
   std::uint64_t value_end_ = 0;                 // stream offset just past the last field-value span
   std::optional<std::uint64_t> trailer_start_;  // stream offset of the first trailer byte
-  std::size_t trailer_fields_ = 0;
   std::optional<h1_error> pending_;  // error raised by a callback
   std::optional<h1_error> failed_;   // sticky error
   bool paused_ = false;

@@ -56,6 +56,7 @@ class H1ProxyConnection {
     explicit RequestEvents(H1ProxyConnection& c) : conn(c) {}
     void on_head(const MessageHead& head) override;
     void on_body(std::span<const std::byte> bytes) override;
+    void on_trailers(std::span<const Header> trailers) override;
     void on_message_complete() override;
     H1ProxyConnection& conn;
   };
@@ -63,6 +64,7 @@ class H1ProxyConnection {
     explicit ResponseEvents(H1ProxyConnection& c) : conn(c) {}
     void on_head(const MessageHead& head) override;
     void on_body(std::span<const std::byte> bytes) override;
+    void on_trailers(std::span<const Header> trailers) override;
     void on_message_complete() override;
     H1ProxyConnection& conn;
   };
@@ -78,6 +80,7 @@ class H1ProxyConnection {
     bool keep_alive = false;
     bool upgrade = false;
     bool chunked = false;
+    bool last_chunk_written = false;  // the last chunk went out with the trailer section
     Clock::time_point started;
   };
   // What it knows of the response being relayed.
@@ -89,7 +92,8 @@ class H1ProxyConnection {
     bool upgrade = false;                     // 101 with Upgrade: the connection becomes a tunnel
     BodyFraming framing = BodyFraming::none;  // towards the client
     bool latency_observed = false;
-    bool bytes_to_client = false;  // some of it was written to the client
+    bool bytes_to_client = false;     // some of it was written to the client
+    bool last_chunk_written = false;  // the last chunk went out with the trailer section
   };
   enum class Phase { waiting, exchanging, tunnel };
   enum class ReadOutcome { head, closed, failed };

@@ -5,6 +5,7 @@
 #pragma once
 
 #include <cstddef>
+#include <span>
 #include <string>
 #include <string_view>
 
@@ -45,6 +46,10 @@ void append_chunk_header(std::string& out, std::size_t size);
 
 /// The chunk that ends a chunked body (no trailer fields).
 inline constexpr std::string_view kLastChunk = "0\r\n\r\n";
+
+/// Appends the chunk that ends a chunked body with `trailers` as its trailer section, minus the
+/// fields no trailer may carry on the next hop: hop-by-hop, framing (Content-Length), and Host.
+void append_last_chunk(std::string& out, std::span<const Header> trailers);
 
 /// The standard reason phrase of `status`, or "Unknown".
 std::string_view reason_phrase(unsigned status) noexcept;

@@ -15,7 +15,7 @@ bool iequals(std::string_view a, std::string_view b) noexcept;
 bool has_token(std::string_view value, std::string_view token) noexcept;
 
 /// Whether `name` is one of the fixed hop-by-hop fields: Connection, Keep-Alive,
-/// Proxy-Connection, TE, Transfer-Encoding, Upgrade, Trailer.
+/// Proxy-Connection, TE, Transfer-Encoding, Upgrade.
 bool is_fixed_hop_by_hop(std::string_view name) noexcept;
 
 /// Whether a field called `name` must be dropped when the message is forwarded: a fixed

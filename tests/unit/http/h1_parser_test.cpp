@@ -21,6 +21,7 @@ struct Message {
   bool no_body = false, complete = false;
   std::optional<std::uint64_t> content_length;
   std::vector<std::string> hop_by_hop;
+  std::vector<std::pair<std::string, std::string>> trailers;
 };
 
 class Recorder final : public H1Handler {
@@ -46,6 +47,9 @@ class Recorder final : public H1Handler {
   }
   void on_body(std::span<const std::byte> b) override {
     messages.back().body.append(reinterpret_cast<const char*>(b.data()), b.size());
+  }
+  void on_trailers(std::span<const Header> t) override {
+    for (const auto& f : t) messages.back().trailers.emplace_back(f.name, f.value);
   }
   void on_message_complete() override { messages.back().complete = true; }
 
@@ -196,11 +200,45 @@ TEST(H1Parser, TrailersAreBoundedButDoNotCountTheBody) {
   ASSERT_EQ(r.messages.size(), 1u);
   EXPECT_EQ(r.messages[0].body.size(), 500u);
   EXPECT_TRUE(r.messages[0].complete);
+  // Over the byte bound: 431.
+  Recorder r2;
+  H1Parser p2(MessageKind::request, r2, H1Limits{.max_head_bytes = 120, .max_headers = 3});
+  EXPECT_EQ(feed_all(p2, fmt::format("POST / HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n"
+                                     "0\r\nX-Big: {}\r\n\r\n",
+                                     std::string(200, 'v'))),
+            make_error_code(h1_error::header_too_large));
   // Too many trailer fields is 431 like too many header fields.
   ASSERT_EQ(feed_all(p,
                      "POST / HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n"
                      "A: 1\r\nB: 2\r\nC: 3\r\nD: 4\r\n\r\n"),
             make_error_code(h1_error::too_many_headers));
+}
+
+TEST(H1Parser, TrailerFieldsAreDeliveredAtEverySplit) {
+  const std::string resp =
+      "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\nTrailer: grpc-status\r\n\r\n"
+      "2\r\nok\r\n0\r\ngrpc-status: 0\r\nGrpc-Message: all good\r\n\r\n"
+      "HTTP/1.1 204 No Content\r\n\r\n";
+  for (std::size_t cut = 1; cut < resp.size(); ++cut) {
+    Recorder r;
+    H1Parser p(MessageKind::response, r);
+    ASSERT_FALSE(feed_all(p, resp, {cut})) << cut;
+    ASSERT_EQ(r.messages.size(), 2u) << cut;
+    EXPECT_EQ(r.messages[0].body, "ok");
+    const std::vector<std::pair<std::string, std::string>> expected = {
+        {"grpc-status", "0"}, {"Grpc-Message", "all good"}};
+    EXPECT_EQ(r.messages[0].trailers, expected) << cut;
+    // The head's fields stay as they were; the next message has neither trailers nor leftovers.
+    EXPECT_EQ(r.messages[0].headers.size(), 2u);
+    EXPECT_TRUE(r.messages[1].trailers.empty());
+    EXPECT_TRUE(r.messages[1].headers.empty());
+  }
+}
+
+TEST(H1Parser, FoldedTrailerValueIsRejected) {
+  EXPECT_EQ(request_error("POST / HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n"
+                          "0\r\nX-T: a\r\n b\r\n\r\n"),
+            h1_error::smuggling);
 }
 
 TEST(H1Parser, ResponseStatusLineCountsTowardsTheLimit) {
@@ -429,9 +467,10 @@ TEST(H1Parser, HopByHopClassification) {
                         "Connection: x-other\r\nX-Other: 2\r\nProxy-Connection: close\r\n"
                         "Upgrade: h2c\r\nTrailer: X-T\r\nAccept: */*\r\n\r\n"));
   ASSERT_EQ(r.messages.size(), 1u);
-  const std::vector<std::string> expected = {"Connection",       "Keep-Alive", "TE",
-                                             "X-Secret",         "Connection", "X-Other",
-                                             "Proxy-Connection", "Upgrade",    "Trailer"};
+  // Trailer announces the trailer section, which the proxy passes on: it is end to end.
+  const std::vector<std::string> expected = {"Connection", "Keep-Alive",       "TE",
+                                             "X-Secret",   "Connection",       "X-Other",
+                                             "Proxy-Connection", "Upgrade"};
   EXPECT_EQ(r.messages[0].hop_by_hop, expected);
 
   EXPECT_TRUE(is_hop_by_hop("transfer-encoding", ""));

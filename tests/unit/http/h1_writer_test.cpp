@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <string>
+#include <vector>
 
 namespace weft::http {
 namespace {
@@ -90,6 +91,20 @@ TEST(H1Writer, ChunkHeaderIsLowercaseHex) {
   EXPECT_EQ(out, "3fa0\r\n");
   EXPECT_EQ(reason_phrase(431), "Request Header Fields Too Large");
   EXPECT_EQ(reason_phrase(299), "Unknown");
+}
+
+TEST(H1Writer, LastChunkCarriesEndToEndTrailerFields) {
+  const std::vector<Header> trailers = {{"grpc-status", "0"},
+                                        {"Content-Length", "9"},
+                                        {"Transfer-Encoding", "chunked"},
+                                        {"Host", "elsewhere"},
+                                        {"X-Checksum", "abc"}};
+  std::string out;
+  append_last_chunk(out, trailers);
+  EXPECT_EQ(out, "0\r\ngrpc-status: 0\r\nX-Checksum: abc\r\n\r\n");
+  out.clear();
+  append_last_chunk(out, {});
+  EXPECT_EQ(out, kLastChunk);
 }
 
 }  // namespace
