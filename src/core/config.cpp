@@ -88,6 +88,23 @@ constexpr EnvVar kVars[] = {
      "PING HTTP/2 endpoints this often (0s: never, so gRPC servers never answer too_many_pings)."},
     {"WEFT_PROXY_HTTP2_KEEP_ALIVE_TIMEOUT", "3s",
      "Close an HTTP/2 endpoint connection whose PING is not answered in this time."},
+    {"WEFT_PROXY_DESTINATIONS", "",
+     "A destination file (YAML or JSON, format in docs/config.md): services, their virtual "
+     "addresses, endpoints and routes. Re-read within 2 s of a change; a bad file keeps the last "
+     "good table. Unset: outbound traffic goes to its original destination."},
+    {"WEFT_PROXY_OUTBOUND_HTTP_QUEUE_CAPACITY", "10000",
+     "Requests that may wait for a ready endpoint of one service; more are shed with 503."},
+    {"WEFT_PROXY_OUTBOUND_HTTP_FAILFAST_TIMEOUT", "3s",
+     "How long a request waits for a ready endpoint before failfast (504) sets in."},
+    {"WEFT_PROXY_OUTBOUND_TCP_QUEUE_CAPACITY", "10000",
+     "Opaque connections that may wait for a ready endpoint of one service; more are refused."},
+    {"WEFT_PROXY_OUTBOUND_TCP_FAILFAST_TIMEOUT", "3s",
+     "How long an opaque connection waits for a ready endpoint before it is refused."},
+    {"WEFT_PROXY_OUTBOUND_CONNECT_EXP_BACKOFF_MIN", "100ms",
+     "First wait before reconnecting to an endpoint that refused; doubles per failure."},
+    {"WEFT_PROXY_OUTBOUND_CONNECT_EXP_BACKOFF_MAX", "60s", "Longest reconnect wait."},
+    {"WEFT_PROXY_OUTBOUND_CONNECT_EXP_BACKOFF_JITTER", "0.1",
+     "Fraction (0 to 1) of each reconnect wait that is random."},
     {"WEFT_PROXY_INBOUND_ORIG_DST_ADDR", "",
      "If set, inbound connections go here instead of their SO_ORIGINAL_DST (no iptables needed)."},
     {"WEFT_PROXY_OUTBOUND_ORIG_DST_ADDR", "",
@@ -264,6 +281,28 @@ ProxyConfig load_proxy_config(const EnvLookup& env) {
       [](std::string_view s) { return parse_uint(s, 1024, 16U << 20); },
       "a size in bytes from 1024 to 16777216");
   c.metrics_retain_idle = r.get("WEFT_PROXY_METRICS_RETAIN_IDLE", parse_duration, kDuration);
+  c.destinations_path = r.raw("WEFT_PROXY_DESTINATIONS");
+  const auto capacity = [](std::string_view s) { return parse_uint(s, 1, 1U << 24); };
+  constexpr const char* kCapacity = "a whole number from 1 to 16777216";
+  c.http_balancer.queue_capacity =
+      r.get("WEFT_PROXY_OUTBOUND_HTTP_QUEUE_CAPACITY", capacity, kCapacity);
+  c.http_balancer.failfast_timeout =
+      r.get("WEFT_PROXY_OUTBOUND_HTTP_FAILFAST_TIMEOUT", parse_duration, kDuration);
+  c.tcp_balancer.queue_capacity =
+      r.get("WEFT_PROXY_OUTBOUND_TCP_QUEUE_CAPACITY", capacity, kCapacity);
+  c.tcp_balancer.failfast_timeout =
+      r.get("WEFT_PROXY_OUTBOUND_TCP_FAILFAST_TIMEOUT", parse_duration, kDuration);
+  c.connect_backoff.min =
+      r.get("WEFT_PROXY_OUTBOUND_CONNECT_EXP_BACKOFF_MIN", parse_duration, kDuration);
+  c.connect_backoff.max =
+      r.get("WEFT_PROXY_OUTBOUND_CONNECT_EXP_BACKOFF_MAX", parse_duration, kDuration);
+  c.connect_backoff.jitter = r.get(
+      "WEFT_PROXY_OUTBOUND_CONNECT_EXP_BACKOFF_JITTER", parse_fraction, "a number from 0 to 1");
+  if (c.connect_backoff.min.count() == 0 || c.connect_backoff.max < c.connect_backoff.min) {
+    throw ConfigError("WEFT_PROXY_OUTBOUND_CONNECT_EXP_BACKOFF_MAX",
+                      r.raw("WEFT_PROXY_OUTBOUND_CONNECT_EXP_BACKOFF_MAX"),
+                      "a duration at least OUTBOUND_CONNECT_EXP_BACKOFF_MIN, which must be > 0");
+  }
   return c;
 }
 

@@ -22,6 +22,10 @@ class WeftCategory final : public boost::system::error_category {
       case errc::h2_protocol_error: return "HTTP/2 protocol error";
       case errc::stream_reset: return "stream reset by peer";
       case errc::unexpected: return "unexpected error";
+      case errc::failfast: return "service in fail-fast: no endpoint became ready";
+      case errc::loadshed: return "service unavailable: too many requests waiting for an endpoint";
+      case errc::request_timeout: return "request timed out";
+      case errc::response_timeout: return "response timed out";
     }
     return "unknown weft error";
   }

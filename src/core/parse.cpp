@@ -168,4 +168,14 @@ result<std::uint64_t> parse_uint(std::string_view text, std::uint64_t min, std::
   return n;
 }
 
+result<double> parse_fraction(std::string_view text) {
+  const auto t = trim(text);
+  double d = 0;
+  const auto [ptr, ec] = std::from_chars(t.data(), t.data() + t.size(), d);
+  if (t.empty() || ec != std::errc{} || ptr != t.data() + t.size() || !(d >= 0.0 && d <= 1.0)) {
+    return result<double>(boost::system::in_place_error, kInvalid);
+  }
+  return d;
+}
+
 }  // namespace weft::core

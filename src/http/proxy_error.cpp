@@ -89,6 +89,18 @@ ProxyError proxy_error(const boost::system::error_code& ec, FailedAt at) {
   }
   if (ec.category() == weft_category()) {
     switch (static_cast<errc>(ec.value())) {
+      case errc::failfast:
+        return row(504, kGrpcDeadlineExceeded, ec.message(), "failfast", HttpErrorKind::failfast);
+      case errc::loadshed:
+        return row(503, kGrpcUnavailable, ec.message(), "loadshed", HttpErrorKind::loadshed);
+      case errc::request_timeout:
+        return row(504, kGrpcDeadlineExceeded, ec.message(), "timeout", HttpErrorKind::timeout);
+      case errc::response_timeout: {
+        // Linkerd's response timeout keeps the client's connection: only this request failed.
+        auto e = row(504, kGrpcDeadlineExceeded, ec.message(), "timeout", HttpErrorKind::timeout);
+        e.close_connection = false;
+        return e;
+      }
       case errc::forwarding_loop:
         return row(508, kGrpcAborted, fmt::format("gateway loop: {}", ec.message()), "gateway loop",
                    HttpErrorKind::loop);

@@ -63,6 +63,8 @@ std::string_view to_string(HttpErrorKind k) noexcept {
     case HttpErrorKind::loop: return "gateway loop";
     case HttpErrorKind::unavailable: return "unavailable";
     case HttpErrorKind::unexpected: return "unexpected";
+    case HttpErrorKind::failfast: return "failfast";
+    case HttpErrorKind::loadshed: return "loadshed";
   }
   return "unexpected";
 }

@@ -35,6 +35,20 @@ struct Http2Settings {
   duration keep_alive_timeout{};
 };
 
+/// A balancer's queue: how many requests (or connections) may wait for a ready endpoint, and for
+/// how long before failfast.
+struct QueueConfig {
+  std::size_t queue_capacity = 10000;
+  duration failfast_timeout{3000};
+};
+
+/// Reconnect backoff towards an endpoint that refused: doubling from min to max, ±jitter.
+struct BackoffConfig {
+  duration min{100};
+  duration max{60000};
+  double jitter = 0.1;
+};
+
 /// The HTTP settings of one direction (inbound or outbound).
 struct HttpConfig {
   /// A pooled, idle HTTP/1 connection to an endpoint is closed after this long. Below common
@@ -74,6 +88,11 @@ struct ProxyConfig {
   std::size_t http1_max_head_bytes = 64 * 1024;
   /// Metric series with no live reference and no update for this long are dropped on scrape.
   duration metrics_retain_idle{};
+  /// WEFT_PROXY_DESTINATIONS: the destination file; empty for none.
+  std::string destinations_path;
+  QueueConfig http_balancer;
+  QueueConfig tcp_balancer;
+  BackoffConfig connect_backoff;
 };
 
 /// One documented variable: the single source for parsing, `--help` and docs/config.md.

@@ -31,6 +31,15 @@ enum class errc {
   stream_reset,
   /// A failure with no better name: a bug, logged and counted.
   unexpected,
+  /// No endpoint of the service became ready within the failfast timeout (or the balancer is in
+  /// failfast). Linkerd's "service in fail-fast".
+  failfast,
+  /// The balancer's queue of requests waiting for an endpoint is full.
+  loadshed,
+  /// The request's whole-request timeout (route or weft-timeout) expired.
+  request_timeout,
+  /// A try's timeout (weft-retry-timeout, per_try_timeout) or the route's idle timeout expired.
+  response_timeout,
 };
 
 const boost::system::error_category& weft_category() noexcept;

@@ -54,6 +54,9 @@ result<std::vector<Cidr>> parse_cidrs(std::string_view text);
 /// "true"/"false"/"t"/"f"/"1"/"0"/"yes"/"no" (case-insensitive). Errors: invalid_argument.
 result<bool> parse_bool(std::string_view text);
 
+/// A number from 0 to 1 ("0.1"). Errors: invalid_argument.
+result<double> parse_fraction(std::string_view text);
+
 /// A positive integer in [min, max]. Errors: invalid_argument.
 result<std::uint64_t> parse_uint(std::string_view text, std::uint64_t min, std::uint64_t max);
 

@@ -101,8 +101,10 @@ enum class HttpErrorKind : std::uint8_t {
   loop,         ///< "gateway loop" (508)
   unavailable,  ///< "unavailable": the proxy is shutting down and refuses new requests (503)
   unexpected,   ///< "unexpected" (500)
+  failfast,     ///< "failfast": no endpoint became ready in time (504)
+  loadshed,     ///< "loadshed": the balancer's queue was full (503)
 };
-inline constexpr std::size_t kHttpErrorKinds = 7;
+inline constexpr std::size_t kHttpErrorKinds = 9;
 std::string_view to_string(HttpErrorKind k) noexcept;
 
 /// One shard's HTTP metrics. open_route and count_error run on the owning worker;
