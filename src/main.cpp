@@ -102,6 +102,10 @@ int main(int argc, char** argv) {
     }
     proxy.stop();
     spdlog::info("shutdown complete");
+  } catch (const weft::core::ConfigError& e) {
+    // A configuration file named by a variable (WEFT_PROXY_DESTINATIONS) is read here.
+    spdlog::critical("weft-proxy: {}", e.what());
+    return kExitUsage;
   } catch (const std::exception& e) {
     spdlog::critical("weft-proxy failed to start: {}", e.what());
     return 1;

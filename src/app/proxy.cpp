@@ -1,5 +1,6 @@
 #include "weft/app/proxy.hpp"
 
+#include <spdlog/fmt/fmt.h>
 #include <spdlog/spdlog.h>
 
 #include <boost/asio/executor_work_guard.hpp>
@@ -42,11 +43,23 @@ Proxy::Proxy(core::ProxyConfig config, std::unique_ptr<net::OrigDst> inbound_ori
   for (unsigned i = 0; i < config_.cores; ++i) {
     workers_.push_back(std::make_unique<Worker>(
         WorkerSetup{&config_, inbound_orig_dst_.get(), outbound_orig_dst_.get(),
-                    &registry_->shard(i), inbound, outbound}));
+                    &registry_->shard(i), inbound, outbound, &destinations_, config_.cores}));
     inbound = inbound_endpoint();
     outbound = outbound_endpoints();
   }
   admin_ = std::make_unique<admin::Server>(admin_ioc_, config_.admin_listen, *registry_, ready_);
+  if (!config_.destinations_path.empty()) {
+    // Read once now (a missing or bad file stops the startup), then polled: a change is seen
+    // within a second and a half of being written.
+    destination_file_ = std::make_unique<discovery::FileSource>(
+        admin_ioc_, config_.destinations_path, std::chrono::milliseconds(1000));
+    try {
+      destination_file_->start(destinations_);
+    } catch (const std::exception& e) {
+      throw core::ConfigError("WEFT_PROXY_DESTINATIONS", config_.destinations_path,
+                              fmt::format("a readable destination file ({})", e.what()));
+    }
+  }
 }
 
 Proxy::~Proxy() { stop(); }
@@ -95,6 +108,7 @@ void Proxy::stop() {
     admin_thread_.join();
     admin_->stop();  // the admin loop is no longer running, so this thread may touch it
   }
+  if (destination_file_) destination_file_->stop();
 }
 
 std::size_t Proxy::active_connections() const noexcept {

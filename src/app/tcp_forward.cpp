@@ -10,6 +10,7 @@
 #include "weft/core/clock.hpp"
 #include "weft/core/error.hpp"
 #include "weft/http/context.hpp"
+#include "weft/http/router.hpp"
 #include "weft/metrics/labels.hpp"
 #include "weft/net/connector.hpp"
 #include "weft/net/duplex.hpp"
@@ -32,9 +33,9 @@ namespace {
 // http::serve_h2, anything else is forwarded opaque. False when there is nothing to forward (the
 // client failed or closed before a byte).
 asio::awaitable<bool> run_detection(const ListenerContext& ctx, tcp::socket& client,
-                                    const tcp::endpoint& target,
+                                    const tcp::endpoint& target, bool opaque,
                                     metrics::TcpConnMetrics& client_metrics, Detection& detection) {
-  if (core::contains_port(*ctx.opaque_ports, target.port())) co_return true;
+  if (opaque || core::contains_port(*ctx.opaque_ports, target.port())) co_return true;
   const auto started = Clock::now();
   detection = co_await detect_protocol(client, ctx.detect_timeout);
   ctx.metrics->detect().record(ctx.direction, detection.result, Clock::now() - started);
@@ -72,6 +73,41 @@ asio::awaitable<bool> replay(Detection& detection, tcp::socket& client,
   co_return true;
 }
 
+// The endpoint an opaque connection goes to: the original destination, or for a service in the
+// destination table the one its balancer picks (per connection; it counts as pending while the
+// connection is open). A refused connect puts that endpoint in backoff and tries another, up to
+// three tries, since nothing was sent yet.
+struct OpaqueEndpoint {
+  tcp::socket socket;
+  tcp::endpoint addr;
+  balance::Lease lease;
+};
+
+asio::awaitable<result<OpaqueEndpoint>> connect_opaque(const ListenerContext& ctx,
+                                                       const tcp::endpoint& target,
+                                                       const http::Destination& dest) {
+  if (!dest) {
+    auto socket = co_await net::connect(target, ctx.connect_timeout);
+    if (!socket) co_return socket.error();
+    co_return OpaqueEndpoint{std::move(*socket), target, {}};
+  }
+  constexpr int kTries = 3;
+  boost::system::error_code last;
+  for (int i = 0; i < kTries; ++i) {
+    auto lease = co_await dest.tcp_balancer->acquire();
+    if (!lease) co_return lease.error();
+    const auto addr = lease->endpoint().addr;
+    auto socket = co_await net::connect(addr, ctx.connect_timeout);
+    if (socket) {
+      lease->connected();
+      co_return OpaqueEndpoint{std::move(*socket), addr, std::move(*lease)};
+    }
+    last = socket.error();
+    lease->connect_failed(Clock::now());
+  }
+  co_return last;
+}
+
 }  // namespace
 
 asio::awaitable<void> forward_tcp(const ListenerContext& ctx, tcp::socket client) {
@@ -94,8 +130,14 @@ asio::awaitable<void> forward_tcp(const ListenerContext& ctx, tcp::socket client
   auto client_metrics =
       ctx.metrics->open_tcp({ctx.direction, metrics::Peer::src, *target, ctx.client_no_tls_reason});
 
+  // Outbound connections to a service in the destination table are balanced over its endpoints;
+  // a service marked opaque skips detection.
+  const auto dest = ctx.http.router ? ctx.http.router->resolve(*target, {}) : http::Destination{};
   Detection detection;
-  if (!co_await run_detection(ctx, client, *target, client_metrics, detection)) co_return;
+  if (!co_await run_detection(ctx, client, *target, dest && dest.service->opaque, client_metrics,
+                              detection)) {
+    co_return;
+  }
   if (detection.result == metrics::DetectResult::http1) {
     // Detection's bytes live in `detection` until serve_h1 returns.
     co_await http::serve_h1(ctx.http, std::move(client), *target, detection.replay_bytes(),
@@ -108,7 +150,7 @@ asio::awaitable<void> forward_tcp(const ListenerContext& ctx, tcp::socket client
     co_return;
   }
 
-  auto endpoint = co_await net::connect(*target, ctx.connect_timeout);
+  auto endpoint = co_await connect_opaque(ctx, *target, dest);
   if (!endpoint) {
     // The client learns of the failure as a reset, as it would without the proxy in between.
     spdlog::debug("{}: connect to {} failed: {}", metrics::to_string(ctx.direction),
@@ -117,11 +159,15 @@ asio::awaitable<void> forward_tcp(const ListenerContext& ctx, tcp::socket client
     client_metrics.close(endpoint.error());
     co_return;
   }
-  auto endpoint_metrics = ctx.metrics->open_tcp(
-      {ctx.direction, metrics::Peer::dst, *target, ctx.endpoint_no_tls_reason});
-  if (!co_await replay(detection, client, client_metrics, *endpoint, endpoint_metrics)) co_return;
+  metrics::TcpTarget endpoint_target{ctx.direction, metrics::Peer::dst, endpoint->addr,
+                                     ctx.endpoint_no_tls_reason};
+  if (endpoint->lease) endpoint_target.dst_labels = endpoint->lease.endpoint().metric_labels;
+  auto endpoint_metrics = ctx.metrics->open_tcp(endpoint_target);
+  if (!co_await replay(detection, client, client_metrics, endpoint->socket, endpoint_metrics)) {
+    co_return;
+  }
   detection.replay.reset();
-  co_await net::duplex({client, client_metrics}, {*endpoint, endpoint_metrics},
+  co_await net::duplex({client, client_metrics}, {endpoint->socket, endpoint_metrics},
                        {*ctx.buffers, *ctx.pipes}, ctx.idle_timeout);
 }
 

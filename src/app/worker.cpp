@@ -5,9 +5,13 @@
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
-#include <boost/asio/post.hpp>
+#include <sys/eventfd.h>
+#include <unistd.h>
+
+#include <boost/asio/posix/stream_descriptor.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
+#include <random>
 
 #include "weft/net/listener.hpp"
 
@@ -28,8 +32,23 @@ constexpr auto kAcceptBackoff = std::chrono::milliseconds(100);
 
 }  // namespace
 
+namespace {
+
+// The worker's mailbox: an eventfd that other threads write to wake the worker's loop. Startup
+// only, so a failure is an exception.
+int make_mailbox() {
+  const int fd = ::eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+  if (fd < 0) {
+    throw boost::system::system_error(errno, boost::system::system_category(), "eventfd");
+  }
+  return fd;
+}
+
+}  // namespace
+
 Worker::Worker(const WorkerSetup& setup)
-    : inbound_h1_pool_(ioc_.get_executor(), setup.config->inbound_http.http1_pool_idle_timeout,
+    : mailbox_(ioc_, make_mailbox()),
+      inbound_h1_pool_(ioc_.get_executor(), setup.config->inbound_http.http1_pool_idle_timeout,
                        setup.config->inbound_http.http1_max_idle_conns_per_endpoint),
       outbound_h1_pool_(ioc_.get_executor(), setup.config->outbound_http.http1_pool_idle_timeout,
                         setup.config->outbound_http.http1_max_idle_conns_per_endpoint) {
@@ -37,6 +56,9 @@ Worker::Worker(const WorkerSetup& setup)
   h2_inbound_ = std::make_unique<http::H2ClientPool>(ioc_.get_executor());
   h2_outbound_ = std::make_unique<http::H2ClientPool>(ioc_.get_executor());
   const auto& config = *setup.config;
+  router_ = std::make_unique<http::Router>(ioc_.get_executor(), *setup.destinations, config,
+                                           setup.workers, std::random_device{}(),
+                                           &setup.metrics->balancers());
   const auto http = [&](metrics::Direction direction) {
     const bool in = direction == metrics::Direction::inbound;
     return http::HttpContext{
@@ -53,7 +75,8 @@ Worker::Worker(const WorkerSetup& setup)
         .pipes = &pipes_,
         .drain = &drain_,
         .h1_pool = in ? &inbound_h1_pool_ : &outbound_h1_pool_,
-        .h2_pool = in ? h2_inbound_.get() : h2_outbound_.get()};
+        .h2_pool = in ? h2_inbound_.get() : h2_outbound_.get(),
+        .router = in ? nullptr : router_.get()};
   };
   add_listener(setup.inbound_listen, {.direction = metrics::Direction::inbound,
                                       .local = {},
@@ -108,22 +131,45 @@ std::vector<tcp::endpoint> Worker::endpoints(metrics::Direction direction) const
 
 void Worker::start() {
   for (auto& l : listeners_) asio::co_spawn(ioc_, accept_loop(l->acceptor, l->ctx), asio::detached);
+  asio::co_spawn(ioc_, serve_mailbox(), asio::detached);
   thread_ = std::thread([this] { ioc_.run(); });
 }
 
-void Worker::stop_accepting() {
-  asio::post(ioc_, [this] {
-    boost::system::error_code ignored;
-    for (auto& l : listeners_) l->acceptor.close(ignored);
-    drain_.start();
-    inbound_h1_pool_.close_all();
-    outbound_h1_pool_.close_all();
-  });
+void Worker::send(unsigned request) noexcept {
+  requests_.fetch_or(request, std::memory_order_release);
+  const std::uint64_t one = 1;
+  // An eventfd write only fails when the counter would overflow, which 2^64-2 wakes never do.
+  [[maybe_unused]] const auto n = ::write(mailbox_.native_handle(), &one, sizeof one);
 }
 
+void Worker::stop_accepting() { send(kDrain); }
+
 void Worker::stop() {
-  ioc_.stop();
-  if (thread_.joinable()) thread_.join();
+  if (!thread_.joinable()) return;
+  send(kStop);
+  thread_.join();
+}
+
+asio::awaitable<void> Worker::serve_mailbox() {
+  for (;;) {
+    auto [ec] = co_await mailbox_.async_wait(asio::posix::stream_descriptor::wait_read,
+                                             asio::as_tuple(asio::use_awaitable));
+    if (ec) co_return;
+    std::uint64_t count = 0;
+    [[maybe_unused]] const auto n = ::read(mailbox_.native_handle(), &count, sizeof count);
+    const unsigned requests = requests_.exchange(0, std::memory_order_acquire);
+    if ((requests & kDrain) != 0) {
+      boost::system::error_code ignored;
+      for (auto& l : listeners_) l->acceptor.close(ignored);
+      drain_.start();
+      inbound_h1_pool_.close_all();
+      outbound_h1_pool_.close_all();
+    }
+    if ((requests & kStop) != 0) {
+      ioc_.stop();
+      co_return;
+    }
+  }
 }
 
 asio::awaitable<void> Worker::accept_loop(tcp::acceptor& acceptor, const ListenerContext& ctx) {

@@ -26,6 +26,7 @@ class WeftCategory final : public boost::system::error_category {
       case errc::loadshed: return "service unavailable: too many requests waiting for an endpoint";
       case errc::request_timeout: return "request timed out";
       case errc::response_timeout: return "response timed out";
+      case errc::retry_response: return "response to be retried";
     }
     return "unknown weft error";
   }

@@ -71,8 +71,10 @@ void H1ProxyConnection::request_head(const MessageHead& head) {
   request_.keep_alive = head.keep_alive;
   request_.upgrade = head.upgrade;
   request_.chunked = head.chunked;
+  request_.expect_continue = head.expect_continue;
   const auto host = head.find("host");
   authority_.assign(host.value_or(std::string_view{}));
+  if (ctx_.router) route_request(head);
   const BodyFraming framing = head.chunked ? BodyFraming::chunked
                               : head.content_length && *head.content_length > 0
                                   ? BodyFraming::content_length
@@ -95,6 +97,7 @@ void H1ProxyConnection::response_head(const MessageHead& head) {
     return;
   }
   response_.status = head.status;
+  if (lease_) lease_.first_byte(Clock::now());  // the balancer's RTT sample
   response_.endpoint_keep_alive = head.keep_alive;
   response_.upgrade = request_.upgrade && ((head.status == 101 && head.upgrade) ||
                                            (request_.connect && head.status / 100 == 2));

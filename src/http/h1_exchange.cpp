@@ -39,26 +39,20 @@ std::span<std::byte> H1ProxyConnection::ReadBuffer::space() noexcept {
 }
 
 asio::awaitable<bool> H1ProxyConnection::exchange() {
-  open_route();
-  route_.count_request();
   if (!endpoint_buf_.lease) endpoint_buf_.lease = ctx_.buffers->acquire();
+  if (dest_ && policy_.retry) co_await buffer_for_replay();
   request_kept_ = request_.complete;  // the whole request is in to_endpoint_: it can be resent
 
-  error_code ec = co_await acquire_endpoint(false);
-  bool connect_failed = static_cast<bool>(ec);
-  if (!ec) ec = co_await attempt();
-  if (ec && retryable()) {
-    endpoint_->close(ec, true);
-    endpoint_.reset();
-    ec = co_await acquire_endpoint(true);
-    connect_failed = static_cast<bool>(ec);
-    if (!ec) ec = co_await attempt();
-  }
+  FailedAt failed_at = FailedAt::exchange;
+  error_code ec = client_gone_ ? make_error_code(asio::error::eof)
+                  : dest_      ? co_await routed_tries(failed_at)
+                               : co_await direct_try(failed_at);
   if (ec) {
     if (endpoint_) {
       endpoint_->close(ec, true);
       endpoint_.reset();
     }
+    lease_ = {};
     if (client_gone_) {
       // The client went away (or its connection failed): nobody to answer.
       count_response(true);
@@ -71,11 +65,29 @@ asio::awaitable<bool> H1ProxyConnection::exchange() {
       reset_client_ = true;
       co_return false;
     }
-    co_await respond_error(ec, connect_failed ? FailedAt::connect : FailedAt::exchange);
+    co_await respond_error(ec, failed_at);
     co_return !close_after_;
   }
   finish_exchange();
   co_return !close_after_;
+}
+
+// A request with no service in the destination table: to its original destination, with one
+// more try on a fresh connection when a reused one failed before any response byte.
+asio::awaitable<error_code> H1ProxyConnection::direct_try(FailedAt& failed_at) {
+  endpoint_addr_ = target_;
+  open_route(target_, {});
+  route_.count_request();
+  error_code ec = co_await acquire_endpoint(false);
+  if (!ec) ec = co_await attempt();
+  if (ec && retryable()) {
+    endpoint_->close(ec, true);
+    endpoint_.reset();
+    ec = co_await acquire_endpoint(true);
+    if (!ec) ec = co_await attempt();
+  }
+  if (ec && !endpoint_) failed_at = FailedAt::connect;
+  co_return ec;
 }
 
 void H1ProxyConnection::count_response(bool stream_error) noexcept {
@@ -92,17 +104,19 @@ bool H1ProxyConnection::retryable() const noexcept {
 
 asio::awaitable<error_code> H1ProxyConnection::acquire_endpoint(bool fresh) {
   if (!fresh) {
-    if (auto pooled = ctx_.h1_pool->take(target_, request_kept_ && request_.idempotent)) {
+    if (auto pooled =
+            ctx_.h1_pool->take(endpoint_addr_, request_kept_ && request_.idempotent)) {
       endpoint_.emplace(std::move(*pooled));
       co_return error_code{};
     }
   }
-  auto socket = co_await net::connect(target_, ctx_.connect_timeout);
+  auto socket = co_await net::connect(endpoint_addr_, ctx_.connect_timeout);
   if (!socket) co_return socket.error();
-  endpoint_.emplace(H1EndpointConn{std::move(*socket),
-                                   ctx_.metrics->open_tcp({ctx_.direction, metrics::Peer::dst,
-                                                           target_, ctx_.endpoint_no_tls_reason}),
-                                   false});
+  metrics::TcpTarget tcp_target{ctx_.direction, metrics::Peer::dst, endpoint_addr_,
+                                ctx_.endpoint_no_tls_reason};
+  if (lease_) tcp_target.dst_labels = lease_.endpoint().metric_labels;
+  endpoint_.emplace(
+      H1EndpointConn{std::move(*socket), ctx_.metrics->open_tcp(tcp_target), false});
   co_return error_code{};
 }
 
@@ -183,6 +197,11 @@ asio::awaitable<error_code> H1ProxyConnection::relay_response() {
       continue;
     }
     if (!to_client_.empty()) {
+      if (response_.status != 0 && !response_.retry_checked) {
+        // The final head is parsed and nothing of it went out: the route may want another try.
+        response_.retry_checked = true;
+        if (should_retry_response()) co_return make_error_code(errc::retry_response);
+      }
       if (response_.status != 0) response_.bytes_to_client = true;
       auto ec = co_await write_client(to_client_);
       to_client_.clear();
@@ -219,6 +238,7 @@ asio::awaitable<error_code> H1ProxyConnection::write_endpoint(std::string_view b
 
 void H1ProxyConnection::finish_exchange() {
   count_response(false);
+  lease_ = {};
   if (!request_.complete) {
     close_after_ = true;
     linger_ = true;
@@ -227,7 +247,7 @@ void H1ProxyConnection::finish_exchange() {
   const bool reusable = request_.complete && response_.endpoint_keep_alive &&
                         endpoint_buf_.empty() && !ctx_.drain->draining();
   if (reusable) {
-    ctx_.h1_pool->put(target_, std::move(*endpoint_));
+    ctx_.h1_pool->put(endpoint_addr_, std::move(*endpoint_));
   } else {
     endpoint_->close();
   }

@@ -135,9 +135,10 @@ asio::awaitable<H1ProxyConnection::ReadOutcome> H1ProxyConnection::read_request_
   }
 }
 
-void H1ProxyConnection::open_route() {
-  const metrics::HttpTarget target{ctx_.direction, authority_, target_, ctx_.route_no_tls_reason()};
-  if (!route_ || !route_.matches(target)) route_ = ctx_.metrics->http().open_route(target);
+void H1ProxyConnection::open_route(const tcp::endpoint& target, std::string_view dst_labels) {
+  metrics::HttpTarget t{ctx_.direction, authority_, target, ctx_.route_no_tls_reason()};
+  t.dst_labels = dst_labels;
+  if (!route_ || !route_.matches(t)) route_ = ctx_.metrics->http().open_route(t);
 }
 
 asio::awaitable<void> H1ProxyConnection::respond_error(const error_code& ec, FailedAt at) {

@@ -4,6 +4,7 @@
 #include <charconv>
 
 #include "weft/http/headers.hpp"
+#include "weft/http/request_policy.hpp"
 
 namespace weft::http {
 namespace {
@@ -15,10 +16,13 @@ void append_number(std::string& out, std::size_t n, int base) {
 }
 
 // Every field that is not hop-by-hop, as received. An upgrade message keeps its Upgrade field
-// (the next hop needs it to switch protocols); the caller adds `connection: upgrade`.
+// (the next hop needs it to switch protocols); the caller adds `connection: upgrade`. A request
+// loses the weft-* policy fields, which are for this proxy only.
 void append_fields(std::string& out, const MessageHead& head, bool keep_upgrade) {
+  const bool request = head.kind == MessageKind::request;
   for (const auto& h : head.headers) {
     if (head.is_hop_by_hop(h.name) && !(keep_upgrade && iequals(h.name, "upgrade"))) continue;
+    if (request && is_policy_header(h.name)) continue;
     out.append(h.name);
     out.append(": ");
     out.append(h.value);

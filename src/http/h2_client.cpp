@@ -222,6 +222,8 @@ int H2Client::on_frame_recv(const nghttp2_frame* frame) {
         s->response_headers_done = true;
         if (auto g = parse_grpc_status(s->response.get("grpc-status"))) s->grpc_status = *g;
         s->response_end = end;
+        if (s->lease) s->lease.first_byte(Clock::now());  // the balancer's RTT sample
+        if (s->server != nullptr && s->server->retry_response(*s, end)) break;
         if (s->server != nullptr) s->server->submit_response(*s);
         s->response.clear();
       } else {
@@ -295,7 +297,11 @@ ssize_t H2Client::read_request_body(H2Stream& s, std::uint8_t* buf, std::size_t 
                                     std::uint32_t* data_flags) {
   const std::size_t n = s.request_body.read(buf, length);
   if (n > 0) s.request_body_started = true;
-  if (n > 0 && s.server != nullptr) s.server->consumed(s, n);
+  if (n > 0 && s.server != nullptr) {
+    const std::size_t again = std::min(n, s.replay_credited);  // a retry's bytes sent before
+    s.replay_credited -= again;
+    if (n > again) s.server->consumed(s, n - again);
+  }
   if (s.request_body.empty() && s.request_end) {
     *data_flags |= NGHTTP2_DATA_FLAG_EOF;
     if (s.request_trailers.count() > 0) {

@@ -13,6 +13,7 @@
 #include "weft/http/h2_client.hpp"
 #include "weft/http/h2_client_pool.hpp"
 #include "weft/http/proxy_error.hpp"
+#include "weft/http/request_policy.hpp"
 #include "weft/net/connector.hpp"
 
 namespace weft::http {
@@ -198,11 +199,18 @@ int H2Server::on_frame_recv(const nghttp2_frame* frame) {
 
 int H2Server::on_data_chunk(std::int32_t stream_id, const std::uint8_t* data, std::size_t len) {
   auto* s = static_cast<H2Stream*>(nghttp2_session_get_stream_user_data(session(), stream_id));
+  if (s != nullptr && s->endpoint == nullptr && s->dest && s->server == this && !s->response_end) {
+    // A routed stream between tries or waiting for an endpoint: its body waits for the next one.
+    keep_for_replay(*s, {data, len});
+    s->request_body.append(*ctx_.buffers, {data, len});
+    return 0;
+  }
   if (s == nullptr || s->endpoint == nullptr) {
     // Nobody will read these bytes: give the window back at once.
     nghttp2_session_consume(session(), stream_id, len);
     return 0;
   }
+  keep_for_replay(*s, {data, len});
   s->request_body.append(*ctx_.buffers, {data, len});
   s->endpoint->resume_request(*s);
   return 0;
@@ -228,7 +236,13 @@ int H2Server::on_stream_close(std::int32_t stream_id, std::uint32_t error_code) 
 
 void H2Server::start_request(H2Stream& s) {
   s.grpc = is_grpc_content_type(s.request.get("content-type"));
-  s.route = route_for(s);
+  if (!s.request_too_large && ctx_.router != nullptr && route_stream(s)) {
+    s.request.drop_if(is_policy_header);
+    dispatch(s);
+    return;
+  }
+  s.request.drop_if(is_policy_header);
+  s.route = route_for(s, target_, {});
   if (s.route != nullptr) s.route->count_request();
   if (s.request_too_large) {
     answer(s, 431, "request header list too large", "request header list too large");
@@ -241,13 +255,14 @@ void H2Server::start_request(H2Stream& s) {
   ctx_.h2_pool->connection(ctx_, target_).add_stream(s);
 }
 
-metrics::HttpRoute* H2Server::route_for(H2Stream& s) {
+metrics::HttpRoute* H2Server::route_for(H2Stream& s, const tcp::endpoint& endpoint,
+                                        std::string_view dst_labels) {
   auto* m = http_metrics(ctx_);
   if (m == nullptr) return nullptr;
   auto authority = s.request.get(":authority");
   if (authority.empty()) authority = s.request.get("host");
-  const metrics::HttpTarget target{ctx_.direction, authority, target_,
-                                   ctx_.route_no_tls_reason()};
+  metrics::HttpTarget target{ctx_.direction, authority, endpoint, ctx_.route_no_tls_reason()};
+  target.dst_labels = dst_labels;
   for (auto& r : routes_) {
     if (r->matches(target)) return r.get();
   }
@@ -342,6 +357,7 @@ void H2Server::consumed(H2Stream& s, std::size_t n) noexcept {
 
 void H2Server::fail_stream(H2Stream& s, const error_code& ec, std::uint32_t code,
                            FailedAt at) noexcept {
+  if (at == FailedAt::connect && s.lease) s.lease.connect_failed(Clock::now());
   if (!s.response_submitted) {
     if (code != NGHTTP2_NO_ERROR) {
       // The endpoint reset the stream: so does the proxy, with the same code.
@@ -396,6 +412,7 @@ void H2Server::count_response(H2Stream& s, std::uint32_t reset_code) noexcept {
     outcome.error = h2_error_label(reset_code != NGHTTP2_NO_ERROR ? reset_code : std::uint32_t{NGHTTP2_CANCEL});
   }
   s.route->count_response(outcome);
+  count_route_response(s, outcome);
 }
 
 void H2Server::detach(H2Stream& s) noexcept {

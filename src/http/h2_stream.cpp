@@ -104,6 +104,15 @@ void H2Stream::reset() noexcept {
   started = {};
   route = nullptr;
   own_route = {};
+  dest = {};
+  policy = {};
+  lease = {};
+  route_metrics = nullptr;
+  replay.clear();
+  replay_overflow = false;
+  replay_credited = 0;
+  tries = 0;
+  ++serial;
 }
 
 }  // namespace weft::http

@@ -12,6 +12,7 @@
 #include <nlohmann/json.hpp>
 #include <sstream>
 
+#include "support/grpc_tools.hpp"
 #include "support/process.hpp"
 #include "support/proxy_fixture.hpp"
 #include "support/servers.hpp"
@@ -21,79 +22,6 @@ namespace {
 
 using namespace std::chrono_literals;
 using Labels = std::map<std::string, std::string>;
-using Json = nlohmann::json;
-
-const char* const kPython = "/usr/bin/python3";
-
-std::string grpc_tool(const char* name) {
-  // This file is tests/integration/grpc_test.cpp; the tools are in tests/support/grpc.
-  const auto tests = std::filesystem::path(__FILE__).parent_path().parent_path();
-  return (tests / "support" / "grpc" / name).string();
-}
-
-/// Why gRPC tests cannot run here, or "" when they can.
-std::string missing_grpc() {
-  if (run_command({kPython, "-c", "import grpc"}, {}, 30s).exit_code != 0)
-    return "python3-grpcio is not installed (apt-get install python3-grpcio)";
-  return {};
-}
-
-/// grpc_server.py on 127.0.0.1, port 0; killed (by PID) with the test.
-class GrpcServer {
- public:
-  GrpcServer() : process_({kPython, grpc_tool("grpc_server.py")}, {}) {
-    if (const auto port = process_.wait_for_log("listening on 127.0.0.1:", 30s)) {
-      endpoint_ = {boost::asio::ip::make_address("127.0.0.1"),
-                   static_cast<unsigned short>(std::stoi(*port))};
-    }
-  }
-  ~GrpcServer() {
-    process_.signal(SIGTERM);
-    process_.wait(5s);  // ChildProcess kills it if it has not exited by then
-  }
-  bool ready() const { return endpoint_.port() != 0; }
-  const boost::asio::ip::tcp::endpoint& endpoint() const { return endpoint_; }
-  std::string log() const { return process_.stderr_text(); }
-
- private:
-  ChildProcess process_;
-  boost::asio::ip::tcp::endpoint endpoint_;
-};
-
-/// One run of grpc_client.py: its exit code and each case's JSON result.
-struct ClientRun {
-  int exit_code = -1;
-  std::map<std::string, Json> cases;
-  std::string output;  // stdout and stderr, for failure messages
-};
-
-ClientRun run_client(const boost::asio::ip::tcp::endpoint& target, const std::string& cases = {},
-                     const std::vector<std::string>& options = {}) {
-  std::vector<std::string> argv = {kPython, grpc_tool("grpc_client.py"), "--target",
-                                   addr_label(target)};
-  if (!cases.empty()) argv.insert(argv.end(), {"--cases", cases});
-  argv.insert(argv.end(), options.begin(), options.end());
-  const auto r = run_command(argv, {}, 180s);
-  ClientRun run{r.exit_code, {}, r.out + r.err};
-  std::istringstream lines(r.out);
-  for (std::string line; std::getline(lines, line);) {
-    auto json = Json::parse(line, nullptr, /*allow_exceptions=*/false);
-    if (!json.is_object() || !json.contains("case") || !json["case"].is_string()) continue;
-    auto name = json["case"].get<std::string>();
-    run.cases.emplace(std::move(name), std::move(json));
-  }
-  return run;
-}
-
-/// The case ran and had the outcome the client expects of it (see grpc_client.py).
-testing::AssertionResult case_ok(const ClientRun& run, const std::string& name) {
-  const auto it = run.cases.find(name);
-  if (it == run.cases.end())
-    return testing::AssertionFailure() << "case " << name << " did not run:\n" << run.output;
-  if (it->second.value("ok", false) != true)
-    return testing::AssertionFailure() << "case " << name << ": " << it->second.dump(1);
-  return testing::AssertionSuccess();
-}
 
 // clang-format off
 const std::vector<std::string> kDefaultCases = {

@@ -7,6 +7,7 @@
 #include <csignal>
 
 #include "support/client.hpp"
+#include "support/h2_tools.hpp"
 #include "support/process.hpp"
 #include "support/proxy_fixture.hpp"
 #include "support/servers.hpp"
@@ -41,6 +42,21 @@ TEST(ProxyProcess, BadVariableExitsWithUsageCodeAndNamesIt) {
     const auto r = run_command({"env", name + "=" + value, WEFT_PROXY_BIN});
     EXPECT_EQ(r.exit_code, 64) << name;
     EXPECT_NE(r.err.find(name), std::string::npos) << r.err;
+  }
+}
+
+TEST(ProxyProcess, MissingOrBadDestinationFileExitsWithUsageCodeAndNamesIt) {
+  TestServer server(ServerKind::echo);
+  TempFile bad("services:\n  - name: x\n    addresses: [\"10.0.0.1\"]\n");  // no port
+  for (const std::string path : {std::string("/nonexistent/destinations.yaml"), bad.path()}) {
+    auto env = loopback_env(server.endpoint());
+    env["WEFT_PROXY_DESTINATIONS"] = path;
+    ChildProcess p({WEFT_PROXY_BIN}, env);
+    const auto code = p.wait(10s);
+    ASSERT_TRUE(code) << path;
+    EXPECT_EQ(*code, 64) << path << ": " << p.stderr_text();
+    EXPECT_NE(p.stderr_text().find("WEFT_PROXY_DESTINATIONS"), std::string::npos)
+        << p.stderr_text();
   }
 }
 

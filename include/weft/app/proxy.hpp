@@ -12,6 +12,8 @@
 #include "weft/admin/server.hpp"
 #include "weft/app/worker.hpp"
 #include "weft/core/config.hpp"
+#include "weft/discovery/file_source.hpp"
+#include "weft/discovery/source.hpp"
 #include "weft/metrics/tcp.hpp"
 #include "weft/net/orig_dst.hpp"
 
@@ -47,16 +49,21 @@ class Proxy {
 
   std::size_t active_connections() const noexcept;
   const metrics::Registry& registry() const noexcept { return *registry_; }
+  /// The destination table the workers route by (tests publish tables here directly).
+  discovery::DestinationStore& destinations() noexcept { return destinations_; }
 
  private:
   core::ProxyConfig config_;
   std::unique_ptr<net::OrigDst> inbound_orig_dst_;
   std::unique_ptr<net::OrigDst> outbound_orig_dst_;
   std::unique_ptr<metrics::Registry> registry_;
+  discovery::DestinationStore destinations_;  // before the workers, which read it
   std::vector<std::unique_ptr<Worker>> workers_;
   std::atomic<bool> ready_{false};
   boost::asio::io_context admin_ioc_{1};
   std::unique_ptr<admin::Server> admin_;
+  // WEFT_PROXY_DESTINATIONS, polled on the admin thread's loop.
+  std::unique_ptr<discovery::FileSource> destination_file_;
   std::thread admin_thread_;
 };
 

@@ -40,6 +40,9 @@ enum class errc {
   request_timeout,
   /// A try's timeout (weft-retry-timeout, per_try_timeout) or the route's idle timeout expired.
   response_timeout,
+  /// Internal: a response the route retries, dropped so that the request is sent again. Never
+  /// reaches a client.
+  retry_response,
 };
 
 const boost::system::error_category& weft_category() noexcept;

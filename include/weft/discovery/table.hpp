@@ -77,6 +77,16 @@ struct Route {
   std::optional<RetryPolicy> retry;
 
   bool matches(std::string_view method, std::string_view path) const noexcept;
+
+  /// The rt_route label: the name, or else the match ("GET /api/", "/api/").
+  std::string metric_label() const {
+    if (!name.empty()) return name;
+    if (match.method.empty()) return match.path_prefix;
+    std::string label = match.method;
+    label += ' ';
+    label += match.path_prefix;
+    return label;
+  }
 };
 
 /// Peak-EWMA's parameters (Linkerd: 30 ms before any sample, 10 s decay).

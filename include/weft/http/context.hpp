@@ -20,6 +20,7 @@ namespace weft::http {
 
 class H1Pool;        // http/h1_pool.hpp: idle HTTP/1 connections per endpoint
 class H2ClientPool;  // http/h2_client_pool.hpp: one multiplexed HTTP/2 connection per endpoint
+class Router;        // http/router.hpp: services, balancers and retry budgets (outbound)
 
 struct HttpContext {
   metrics::Direction direction;
@@ -37,6 +38,9 @@ struct HttpContext {
   net::DrainSignal* drain;
   H1Pool* h1_pool;        // this worker's pool for this direction
   H2ClientPool* h2_pool;  // this worker's pool for this direction
+  /// Outbound: the worker's router (requests to services in the destination table are balanced
+  /// and follow their route's policy). Inbound: nullptr (requests go to the original destination).
+  Router* router = nullptr;
 
   /// The tls label of this direction's HTTP route metrics: the accepted side's inbound, the
   /// connected side's outbound (Linkerd labels outbound HTTP series by the endpoint connection).

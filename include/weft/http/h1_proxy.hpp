@@ -21,7 +21,10 @@
 #include "weft/http/h1_pool.hpp"
 #include "weft/http/h1_writer.hpp"
 #include "weft/http/proxy_error.hpp"
+#include "weft/http/request_policy.hpp"
+#include "weft/http/router.hpp"
 #include "weft/metrics/http.hpp"
+#include "weft/metrics/route.hpp"
 #include "weft/net/buffer_pool.hpp"
 
 namespace weft::http {
@@ -80,6 +83,7 @@ class H1ProxyConnection {
     bool keep_alive = false;
     bool upgrade = false;
     bool chunked = false;
+    bool expect_continue = false;
     bool last_chunk_written = false;  // the last chunk went out with the trailer section
     Clock::time_point started;
   };
@@ -94,6 +98,7 @@ class H1ProxyConnection {
     bool latency_observed = false;
     bool bytes_to_client = false;     // some of it was written to the client
     bool last_chunk_written = false;  // the last chunk went out with the trailer section
+    bool retry_checked = false;       // the route's retry conditions were checked on its head
   };
   enum class Phase { waiting, exchanging, tunnel };
   enum class ReadOutcome { head, closed, failed };
@@ -106,10 +111,11 @@ class H1ProxyConnection {
                                              FailedAt at = FailedAt::exchange);
   boost::asio::awaitable<void> tunnel();
   boost::asio::awaitable<void> linger_close();
-  void open_route();
+  void open_route(const boost::asio::ip::tcp::endpoint& target, std::string_view dst_labels);
 
   // h1_exchange.cpp
   boost::asio::awaitable<bool> exchange();
+  boost::asio::awaitable<boost::system::error_code> direct_try(FailedAt& failed_at);
   boost::asio::awaitable<boost::system::error_code> attempt();
   boost::asio::awaitable<boost::system::error_code> stream_request_body();
   boost::asio::awaitable<boost::system::error_code> relay_response();
@@ -120,6 +126,16 @@ class H1ProxyConnection {
   void finish_exchange();
   bool retryable() const noexcept;
   void count_response(bool stream_error) noexcept;
+
+  // h1_policy.cpp: requests to a service in the destination table
+  void route_request(const MessageHead& head);
+  boost::asio::awaitable<boost::system::error_code> routed_tries(FailedAt& failed_at);
+  boost::asio::awaitable<boost::system::error_code> limits_watch();
+  boost::asio::awaitable<bool> sleep_until(Clock::time_point at);
+  boost::asio::awaitable<void> buffer_for_replay();
+  bool should_retry_response();
+  void count_route_outcome(const boost::system::error_code& ec, FailedAt at,
+                           Clock::time_point started) noexcept;
 
   // h1_events.cpp
   void request_head(const MessageHead& head);
@@ -142,7 +158,18 @@ class H1ProxyConnection {
   std::string to_client_;    // reused: serialized response bytes not yet written
   std::string authority_;    // reused: the request's Host
   std::optional<H1EndpointConn> endpoint_;
+  boost::asio::ip::tcp::endpoint endpoint_addr_;  // where the current try goes
   metrics::HttpRoute route_;
+  // Routing of the current request (h1_policy.cpp); empty for direct traffic.
+  Destination dest_;
+  RequestPolicy policy_;
+  balance::Lease lease_;
+  metrics::RouteMetrics route_metrics_;
+  const discovery::Route* metrics_route_ = nullptr;  // what route_metrics_ is open for
+  const discovery::DestinationTable* metrics_table_ = nullptr;
+  std::uint32_t tries_ = 0;       // tries of the current request after the first
+  Clock::time_point deadline_;    // the whole request's (max: none)
+  Clock::time_point try_deadline_;
   Request request_;
   Response response_;
   Phase phase_ = Phase::waiting;

@@ -5,6 +5,7 @@
 #pragma once
 
 #include <boost/asio/awaitable.hpp>
+#include <chrono>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/system/error_code.hpp>
 #include <cstdint>
@@ -40,6 +41,10 @@ class H2Server final : public H2Connection {
   /// `at`: whether the endpoint could not be reached at all (the error table's "connect").
   void fail_stream(H2Stream& s, const boost::system::error_code& ec, std::uint32_t code,
                    FailedAt at = FailedAt::exchange) noexcept;
+  /// The endpoint's final response head for `s` arrived (`end_stream`: trailers-only): when its
+  /// route retries it and the limit, the budget and the replay buffer allow, the endpoint stream
+  /// is cancelled, the try counted, and the request sent again after the backoff. True then.
+  bool retry_response(H2Stream& s, bool end_stream);
 
   // nghttp2 callbacks (called through the trampolines in h2_server.cpp).
   int on_begin_headers(const nghttp2_frame* frame);
@@ -57,10 +62,24 @@ class H2Server final : public H2Connection {
  private:
   boost::asio::awaitable<void> watch_drain();
   void start_request(H2Stream& s);
+
+  // h2_route.cpp: requests to a service in the destination table.
+  bool route_stream(H2Stream& s);
+  metrics::RouteMetrics* route_metrics_for(const Destination& dest, const discovery::Route* route);
+  void dispatch(H2Stream& s);
+  void send_to(H2Stream& s, balance::Lease lease);
+  boost::asio::awaitable<void> wait_for_endpoint(H2Stream* s, std::uint64_t serial);
+  boost::asio::awaitable<void> watch_deadline(H2Stream* s, std::uint64_t serial);
+  boost::asio::awaitable<void> retry_after(H2Stream* s, std::uint64_t serial,
+                                           std::chrono::nanoseconds delay);
+  void keep_for_replay(H2Stream& s, std::span<const std::uint8_t> bytes);
+  void count_route_outcome(H2Stream& s, const boost::system::error_code& ec) noexcept;
+  void count_route_response(H2Stream& s, const metrics::ResponseOutcome& outcome) noexcept;
   void answer(H2Stream& s, unsigned status, std::string_view message,
               std::string_view error_header);
   void answer_proxy_error(H2Stream& s, const boost::system::error_code& ec, FailedAt at);
-  metrics::HttpRoute* route_for(H2Stream& s);
+  metrics::HttpRoute* route_for(H2Stream& s, const boost::asio::ip::tcp::endpoint& target,
+                                std::string_view dst_labels);
   void count_response(H2Stream& s, std::uint32_t reset_code) noexcept;
   void detach(H2Stream& s) noexcept;
 
@@ -70,6 +89,13 @@ class H2Server final : public H2Connection {
   std::size_t stream_count_ = 0;
   // Route handles of the authorities this connection saw, at most kMaxRoutes.
   std::vector<std::unique_ptr<metrics::HttpRoute>> routes_;
+  // Route metric handles of the (table, route) pairs this connection's streams used, a few.
+  struct CachedRouteMetrics {
+    const discovery::DestinationTable* table;
+    const discovery::Route* route;
+    metrics::RouteMetrics metrics;
+  };
+  std::vector<CachedRouteMetrics> route_metrics_;
 };
 
 }  // namespace weft::http

@@ -15,8 +15,12 @@
 #include <string_view>
 #include <vector>
 
+#include "weft/balance/balancer.hpp"
 #include "weft/core/clock.hpp"
+#include "weft/http/request_policy.hpp"
+#include "weft/http/router.hpp"
 #include "weft/metrics/http.hpp"
+#include "weft/metrics/route.hpp"
 #include "weft/net/buffer_pool.hpp"
 
 namespace weft::http {
@@ -51,6 +55,15 @@ class HeaderBlock {
   std::size_t count() const noexcept { return fields_.size(); }
   /// The value of the first field called `name` ("" when absent). Names arrive lower-case.
   std::string_view get(std::string_view name) const noexcept;
+  /// Removes every field whose name `drop` accepts (the weft-* policy fields before forwarding).
+  template <class Pred>
+  void drop_if(Pred drop) {
+    std::erase_if(fields_, [&](const Field& f) {
+      if (!drop(std::string_view(storage_.data() + f.name_at, f.name_len))) return false;
+      list_size_ -= f.name_len + f.value_len + 32;
+      return true;
+    });
+  }
   /// The fields as nghttp2 takes them; valid until the next add() or clear().
   std::span<const nghttp2_nv> nva();
   void clear() noexcept;
@@ -107,6 +120,19 @@ struct H2Stream {
   Clock::time_point started{};
   metrics::HttpRoute* route = nullptr;
   metrics::HttpRoute own_route;  // when the connection's route cache is full
+
+  // Routing, for an outbound request to a service in the destination table (h2_route.cpp).
+  Destination dest;
+  RequestPolicy policy;
+  balance::Lease lease;
+  metrics::RouteMetrics* route_metrics = nullptr;  // the server connection's cached handle
+  std::string replay;            // the request body so far, for another try (up to 64 KiB)
+  bool replay_overflow = false;  // the body outgrew the replay buffer: no more tries
+  std::size_t replay_credited = 0;  // replayed bytes the client's window was credited for already
+  std::uint32_t tries = 0;       // tries after the first
+  /// Bumped whenever the bridge is handed out again: a coroutine waiting on behalf of a stream
+  /// (for an endpoint, a backoff, a deadline) checks that its stream is still the same one.
+  std::uint64_t serial = 0;
 
   /// Back to a fresh state, keeping capacity (called when the pool hands it out again).
   void reset() noexcept;

@@ -368,13 +368,59 @@ class Cases:
             expect(errors, "no weft-proxy-error in the response metadata")
 
 
+class Fleet(Cases):
+    """Cases against several replicas behind one proxy address (balancing, retries, policy)."""
+
+    calls = 100
+
+    def spread(self, result):
+        """`calls` Unary calls on the one channel; counts which replica (x-served-by) answered and
+        with which status. Always ok: the test judges the counts."""
+        served_by, codes = {}, {}
+        for i in range(self.calls):
+            try:
+                _, call = self.unary_call.with_call(b"call %d" % i, timeout=CALL_TIMEOUT)
+                code, headers = call.code(), list(call.initial_metadata() or ())
+            except grpc.RpcError as e:
+                code = e.code()
+                headers = list(e.initial_metadata() or ()) + list(e.trailing_metadata() or ())
+            codes[code.name] = codes.get(code.name, 0) + 1
+            name = next((v for k, v in headers if k == "x-served-by"), "")
+            served_by[name] = served_by.get(name, 0) + 1
+        result["served_by"] = served_by
+        result["codes"] = codes
+
+    def _expect_proxy_status(self, result, metadata, code, case):
+        try:
+            self.unary_call.with_call(b"policy", metadata=metadata, timeout=CALL_TIMEOUT)
+            raise Mismatch("the call succeeded")
+        except grpc.RpcError as call:
+            record(result, call)
+            expect_code(call, code)
+            headers = list(call.initial_metadata() or ()) + list(call.trailing_metadata() or ())
+            errors = [v for k, v in headers if k == "weft-proxy-error"]
+            result["weft_proxy_error"] = errors[0] if errors else ""
+            expect(errors, "no weft-proxy-error in the response metadata (%s)" % case)
+
+    def proxy_timeout(self, result):
+        """weft-timeout: 200ms on a call the server holds for 5 s: the proxy ends it with
+        DEADLINE_EXCEEDED (and the server's answer never comes)."""
+        self._expect_proxy_status(result, [("weft-timeout", "200ms"), ("x-sleep-ms", "5000")],
+                                  grpc.StatusCode.DEADLINE_EXCEEDED, "proxy_timeout")
+
+    def failfast(self, result):
+        """No endpoint of the service is ready: after the failfast timeout, DEADLINE_EXCEEDED."""
+        self._expect_proxy_status(result, [], grpc.StatusCode.DEADLINE_EXCEEDED, "failfast")
+
+
 DEFAULT_CASES = [
     "unary", "server_stream", "client_stream", "bidi",
     "large_unary", "large_server_stream", "large_client_stream", "large_bidi",
     "metadata", "concurrent_unary",
     "deadline", "status_not_found", "status_internal", "status_unavailable", "early_status",
 ]
-EXTRA_CASES = ["unreachable", "cancel", "server_vanishes", "long_call", "hold"]
+EXTRA_CASES = ["unreachable", "cancel", "server_vanishes", "long_call", "hold",
+               "spread", "proxy_timeout", "failfast"]
 
 
 def main():
@@ -386,11 +432,13 @@ def main():
     parser.add_argument("--repeat", type=int, default=1, help="run the cases this many times")
     parser.add_argument("--call-timeout", type=float, default=CALL_TIMEOUT,
                         help="deadline of each call in seconds (default %(default)s)")
+    parser.add_argument("--calls", type=int, default=100, help="calls of the spread case")
     parser.add_argument("--keepalive-ms", type=int, default=0,
                         help="PING every N ms, even with no call, and give up on the connection "
                              "when an ack takes over a second")
     args = parser.parse_args()
     CALL_TIMEOUT = args.call_timeout
+    Fleet.calls = args.calls
     names = [n for n in args.cases.split(",") if n]
     unknown = [n for n in names if n not in DEFAULT_CASES + EXTRA_CASES]
     if unknown:
@@ -403,7 +451,7 @@ def main():
         options += [("grpc.keepalive_time_ms", args.keepalive_ms), ("grpc.keepalive_timeout_ms", 1000),
                     ("grpc.keepalive_permit_without_calls", 1), ("grpc.http2.max_pings_without_data", 0)]
     with grpc.insecure_channel(args.target, options=options) as channel:
-        cases = Cases(channel)
+        cases = Fleet(channel)
         for name in names * args.repeat:
             result = {"case": name, "ok": False, "problem": ""}
             started = time.monotonic()

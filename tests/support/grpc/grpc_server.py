@@ -27,6 +27,11 @@ The request's own metadata (every key except reserved ones and the x-fail-*/x-sl
 is echoed back both as initial metadata and as trailing metadata, and failures add trailing
 metadata x-error-detail.
 
+With --name NAME every answer carries x-served-by: NAME (initial metadata, or trailing metadata
+of a trailers-only failure), so that a client can see which replica served each call. With
+--fail-every N --fail-with CODE every Nth Unary call fails trailers-only with CODE (a replica
+that fails part of its traffic).
+
 Prints "listening on 127.0.0.1:<port>" on stderr and "<port>" on stdout once it serves.
 """
 
@@ -88,10 +93,28 @@ def status_code(name):
     return grpc.StatusCode[name.upper()]
 
 
-def prologue(context):
+REPLICA = {"name": "", "fail_every": 0, "fail_with": "UNAVAILABLE", "calls": 0}
+REPLICA_LOCK = threading.Lock()
+
+
+def replica_fails():
+    """Whether this Unary call is one of the every-Nth that --fail-every makes fail."""
+    if REPLICA["fail_every"] <= 0:
+        return False
+    with REPLICA_LOCK:
+        REPLICA["calls"] += 1
+        return REPLICA["calls"] % REPLICA["fail_every"] == 0
+
+
+def prologue(context, may_fail=False):
     """Applies sleep and fail controls; returns the metadata to echo, or aborts the call."""
     control = {k: v for k, v in context.invocation_metadata() if k in CONTROL_KEYS}
     echoed = echo_metadata(context)
+    if REPLICA["name"]:
+        echoed = echoed + [("x-served-by", REPLICA["name"])]
+    if may_fail and replica_fails():
+        context.set_trailing_metadata(echoed)
+        context.abort(status_code(REPLICA["fail_with"]), "replica failing as asked")
     sleep_ms = int(control.get("x-sleep-ms", "0"))
     if sleep_ms > 0:
         done = threading.Event()
@@ -113,7 +136,7 @@ def prologue(context):
 
 
 def unary(request, context):
-    echoed = prologue(context)
+    echoed = prologue(context, may_fail=True)
     if echoed is None:
         return b""
     context.set_trailing_metadata(echoed)
@@ -191,9 +214,13 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, default=0)
+    parser.add_argument("--name", default="", help="answer with x-served-by: NAME")
+    parser.add_argument("--fail-every", type=int, default=0, help="fail every Nth Unary call")
+    parser.add_argument("--fail-with", default="UNAVAILABLE", help="the status of those failures")
     parser.add_argument("--max-concurrent-streams", type=int, default=0,
                         help="advertise SETTINGS_MAX_CONCURRENT_STREAMS (default: grpcio's, unlimited)")
     args = parser.parse_args()
+    REPLICA.update(name=args.name, fail_every=args.fail_every, fail_with=args.fail_with)
 
     handlers = {
         "Unary": grpc.unary_unary_rpc_method_handler(unary),
