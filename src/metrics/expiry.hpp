@@ -6,9 +6,12 @@
 
 #include <cstdint>
 #include <map>
+#include <memory>
 #include <mutex>
+#include <vector>
 
 #include "http_series.hpp"
+#include "route_series.hpp"
 #include "weft/core/clock.hpp"
 #include "weft/metrics/tcp.hpp"
 
@@ -24,6 +27,7 @@ struct Registry::Expiry {
   std::mutex mu;
   std::map<TcpKey, LastChange, TcpKeyLess> tcp;                               // guarded by mu
   std::map<detail::HttpRouteKey, LastChange, detail::HttpRouteKeyLess> http;  // guarded by mu
+  std::map<detail::RouteKey, LastChange, detail::RouteKeyLess> routes;        // guarded by mu
 };
 
 /// Records `total` as seen at `now` and answers whether the series may be dropped: nothing
@@ -43,6 +47,54 @@ bool expired(Map& seen, const Key& key, std::uint64_t total, bool in_use, Clock:
     return false;
   }
   return now - it->second.at >= retain;
+}
+
+/// Orders pointers to keys by the keys.
+template <class KeyLess>
+struct KeyPtrLess {
+  template <class Key>
+  bool operator()(const Key* a, const Key* b) const noexcept {
+    return KeyLess{}(*a, *b);
+  }
+};
+
+/// The per-label-set sums of one kind of handle-referenced series (HTTP routes, destination
+/// routes), keyed by the first shard's key object: series outlive the render, since only a render
+/// (which holds Expiry::mu throughout) removes them.
+template <class Key, class KeyLess, class Totals>
+using TotalsByKey = std::map<const Key*, Totals, KeyPtrLess<KeyLess>>;
+
+/// Sums every shard's series per label set (`Totals::add(series)`, then `refs` and `activity()`)
+/// and drops, from every shard and from `seen`, the label sets that `expired` lets go. Every
+/// shard is locked at once (`state_of(shard).mu`, guarding `.routes`), so that a label set is
+/// dropped from all shards or from none and its sums never go backwards; workers take only their
+/// own shard's mutex, so there is no lock-order cycle. The caller holds Expiry::mu.
+template <class Key, class KeyLess, class Totals, class StateOf, class Seen>
+TotalsByKey<Key, KeyLess, Totals> collect_and_expire(
+    const std::vector<std::unique_ptr<Shard>>& shards, StateOf state_of, Seen& seen,
+    Clock::time_point now, Clock::duration retain) {
+  TotalsByKey<Key, KeyLess, Totals> totals;
+  std::vector<std::unique_lock<std::mutex>> locks;
+  locks.reserve(shards.size());
+  for (const auto& shard : shards) locks.emplace_back(state_of(*shard).mu);
+  for (const auto& shard : shards) {
+    for (const auto& [key, series] : state_of(*shard).routes) {
+      totals.try_emplace(&series->key).first->second.add(*series);
+    }
+  }
+  for (auto it = totals.begin(); it != totals.end();) {
+    const Totals& t = it->second;
+    if (!expired(seen, *it->first, t.activity(), t.refs != 0, now, retain)) {
+      ++it;
+      continue;
+    }
+    // No handle in any shard (refs 0 under every shard's mutex): nothing can write to these.
+    const Key key = *it->first;  // it->first dies with the first erase
+    it = totals.erase(it);
+    seen.erase(key);
+    for (const auto& shard : shards) state_of(*shard).routes.erase(key);
+  }
+  return totals;
 }
 
 }  // namespace weft::metrics

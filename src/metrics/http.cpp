@@ -10,15 +10,6 @@
 namespace weft::metrics {
 namespace detail {
 
-HttpRouteSeries::~HttpRouteSeries() {
-  for (auto* l = latency.load(std::memory_order_acquire); l != nullptr;) {
-    delete std::exchange(l, l->next);
-  }
-  for (auto* r = responses.load(std::memory_order_acquire); r != nullptr;) {
-    delete std::exchange(r, r->next);
-  }
-}
-
 namespace {
 
 // Upper bounds in ns, so that observing compares integers with no conversion.
@@ -47,7 +38,52 @@ void publish(std::atomic<T*>& head, T* node) noexcept {
   head.store(node, std::memory_order_release);
 }
 
+template <class T>
+void free_nodes(std::atomic<T*>& head) noexcept {
+  for (T* n = head.exchange(nullptr, std::memory_order_acquire); n != nullptr;) {
+    delete std::exchange(n, n->next);
+  }
+}
+
 }  // namespace
+
+void free_list(std::atomic<LatencySeries*>& head) noexcept { free_nodes(head); }
+void free_list(std::atomic<ResponseSeries*>& head) noexcept { free_nodes(head); }
+
+void observe_latency(std::atomic<LatencySeries*>& head, unsigned status_code,
+                     std::chrono::nanoseconds ttfb) noexcept {
+  LatencySeries* h = head.load(std::memory_order_relaxed);
+  while (h != nullptr && h->status_code != status_code) h = h->next;
+  if (h == nullptr) {
+    h = new (std::nothrow) LatencySeries(status_code);
+    if (h == nullptr) return;  // out of memory: drop this one observation
+    publish(head, h);
+  }
+  const auto ns = static_cast<std::uint64_t>(ttfb.count() > 0 ? ttfb.count() : 0);
+  bump(h->buckets[bucket_of(ns)], 1);
+  bump(h->sum_ns, ns);
+}
+
+void count_response(std::atomic<ResponseSeries*>& head, const ResponseOutcome& given) noexcept {
+  ResponseOutcome outcome = given;
+  // The endpoint chooses grpc-status: a code outside 0..16 is counted as 2 (UNKNOWN), as gRPC
+  // clients read it, so that it cannot grow the label space without bound.
+  if (outcome.grpc_status > 16 || outcome.grpc_status < -1) outcome.grpc_status = 2;
+  ResponseSeries* r = head.load(std::memory_order_relaxed);
+  while (r != nullptr && !same(r->outcome, outcome)) r = r->next;
+  if (r == nullptr) {
+    r = new (std::nothrow) ResponseSeries(outcome);
+    if (r == nullptr) return;  // out of memory: drop this one count
+    publish(head, r);
+  }
+  bump(r->count, 1);
+}
+
+HttpRouteSeries::~HttpRouteSeries() {
+  free_list(latency);
+  free_list(responses);
+}
+
 }  // namespace detail
 
 std::string_view to_string(Classification c) noexcept {
@@ -89,7 +125,7 @@ bool HttpRoute::matches(const HttpTarget& target) const noexcept {
   if (series_ == nullptr) return false;
   const auto& k = series_->key;
   return k.direction == target.direction && k.target == target.target &&
-         k.no_tls_reason == target.no_tls_reason &&
+         k.no_tls_reason == target.no_tls_reason && k.dst_labels == target.dst_labels &&
          (target.direction == Direction::inbound || k.authority == target.authority);
 }
 
@@ -98,33 +134,11 @@ void HttpRoute::count_request() noexcept {
 }
 
 void HttpRoute::observe_latency(unsigned status_code, std::chrono::nanoseconds ttfb) noexcept {
-  if (series_ == nullptr) return;
-  detail::LatencySeries* h = series_->latency.load(std::memory_order_relaxed);
-  while (h != nullptr && h->status_code != status_code) h = h->next;
-  if (h == nullptr) {
-    h = new (std::nothrow) detail::LatencySeries(status_code);
-    if (h == nullptr) return;  // out of memory: drop this one observation
-    detail::publish(series_->latency, h);
-  }
-  const auto ns = static_cast<std::uint64_t>(ttfb.count() > 0 ? ttfb.count() : 0);
-  detail::bump(h->buckets[detail::bucket_of(ns)], 1);
-  detail::bump(h->sum_ns, ns);
+  if (series_ != nullptr) detail::observe_latency(series_->latency, status_code, ttfb);
 }
 
-void HttpRoute::count_response(const ResponseOutcome& given) noexcept {
-  if (series_ == nullptr) return;
-  ResponseOutcome outcome = given;
-  // The endpoint chooses grpc-status: a code outside 0..16 is counted as 2 (UNKNOWN), as gRPC
-  // clients read it, so that it cannot grow the label space without bound.
-  if (outcome.grpc_status > 16 || outcome.grpc_status < -1) outcome.grpc_status = 2;
-  detail::ResponseSeries* r = series_->responses.load(std::memory_order_relaxed);
-  while (r != nullptr && !detail::same(r->outcome, outcome)) r = r->next;
-  if (r == nullptr) {
-    r = new (std::nothrow) detail::ResponseSeries(outcome);
-    if (r == nullptr) return;  // out of memory: drop this one count
-    detail::publish(series_->responses, r);
-  }
-  detail::bump(r->count, 1);
+void HttpRoute::count_response(const ResponseOutcome& outcome) noexcept {
+  if (series_ != nullptr) detail::count_response(series_->responses, outcome);
 }
 
 HttpMetrics::HttpMetrics() : state_(std::make_unique<State>()) {}
@@ -138,7 +152,7 @@ HttpRoute HttpMetrics::open_route(const HttpTarget& target) {
     detail::HttpRouteKey key{
         target.direction,
         std::string(target.direction == Direction::outbound ? target.authority : ""), target.target,
-        std::string(target.no_tls_reason)};
+        std::string(target.no_tls_reason), std::string(target.dst_labels)};
     auto series = std::make_unique<detail::HttpRouteSeries>(std::move(key));
     it = state_->routes.emplace(series->key, std::move(series)).first;
   }

@@ -1,11 +1,13 @@
 // The storage behind HttpRoute and HttpMetrics (private to src/metrics): one shard's route
 // series, their lock-free append-only lists of latency histograms and response counters, and the
-// mutex-guarded map that open_route searches. Registry::render_http reads and expires them.
+// mutex-guarded map that open_route searches. Registry::render_http reads and expires them. The
+// list nodes and their writers are shared with the route series (route_series.hpp).
 #pragma once
 
 #include <array>
 #include <atomic>
 #include <boost/asio/ip/tcp.hpp>
+#include <chrono>
 #include <cstdint>
 #include <map>
 #include <memory>
@@ -40,12 +42,24 @@ struct ResponseSeries {
   ResponseSeries* next = nullptr;  // set before publication, never changed after
 };
 
+/// Observes `ttfb` in the list's histogram for `status_code`, creating it on first use (the only
+/// allocation). Single writer: the shard's worker. Shared by HttpRoute and RouteMetrics.
+void observe_latency(std::atomic<LatencySeries*>& head, unsigned status_code,
+                     std::chrono::nanoseconds ttfb) noexcept;
+/// Counts `outcome` in the list's counter for its label set, creating it on first use. A
+/// grpc_status outside -1..16 is counted as 2 (UNKNOWN). Single writer.
+void count_response(std::atomic<ResponseSeries*>& head, const ResponseOutcome& outcome) noexcept;
+/// Frees a list; only when no handle and no reader can reach it.
+void free_list(std::atomic<LatencySeries*>& head) noexcept;
+void free_list(std::atomic<ResponseSeries*>& head) noexcept;
+
 /// The owning label set of a route: authority is "" for inbound.
 struct HttpRouteKey {
   Direction direction = Direction::inbound;
   std::string authority;
   boost::asio::ip::tcp::endpoint target;
   std::string no_tls_reason;
+  std::string dst_labels;  // pre-rendered dst_* labels, "" for none
 };
 
 /// Orders HttpRouteKey and HttpTarget alike (transparent), so a lookup from an HttpTarget
@@ -55,14 +69,15 @@ struct HttpRouteKeyLess {
 
   static auto tie(const HttpRouteKey& k) noexcept {
     return std::make_tuple(k.direction, std::string_view(k.authority), k.target.address(),
-                           k.target.port(), std::string_view(k.no_tls_reason));
+                           k.target.port(), std::string_view(k.no_tls_reason),
+                           std::string_view(k.dst_labels));
   }
   static auto tie(const HttpTarget& t) noexcept {
     // Inbound ignores the authority, as the rendered labels do.
     const std::string_view authority =
         t.direction == Direction::outbound ? t.authority : std::string_view();
     return std::make_tuple(t.direction, authority, t.target.address(), t.target.port(),
-                           t.no_tls_reason);
+                           t.no_tls_reason, t.dst_labels);
   }
   template <class A, class B>
   bool operator()(const A& a, const B& b) const noexcept {

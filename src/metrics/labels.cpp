@@ -27,7 +27,8 @@ std::string_view to_string(TlsStatus s) noexcept {
 
 TcpKey TcpKey::from(const TcpKeyRef& ref) {
   return TcpKey{ref.direction, ref.peer, ref.target,
-                TlsLabels{ref.tls_status, std::string(ref.no_tls_reason)}};
+                TlsLabels{ref.tls_status, std::string(ref.no_tls_reason)},
+                std::string(ref.dst_labels)};
 }
 
 std::string format_target_addr(const boost::asio::ip::tcp::endpoint& ep) {

@@ -49,12 +49,13 @@ void add_series(TcpTotals& t, const detail::TcpSeries& s) {
   t.write_bytes += s.write_bytes.load(std::memory_order_relaxed);
 }
 
-// The seven label values of one key, formatted once per render.
+// The label values of one key, formatted once per render: seven, then the pre-rendered dst_*
+// labels (nothing when there are none).
 struct TcpLabelSet {
   std::string addr;
   std::string ip;
   std::string port;
-  std::array<Label, 8> labels{};  // 7 for most families, 8 with errno
+  std::array<Label, 9> labels{};  // 8 for most families, 9 with errno
 
   explicit TcpLabelSet(const TcpKey& k)
       : addr(format_target_addr(k.target)),
@@ -67,14 +68,15 @@ struct TcpLabelSet {
     labels[4] = {"target_port", port};
     labels[5] = {"tls", to_string(k.tls.status)};
     labels[6] = {"no_tls_reason", k.tls.no_tls_reason};
+    labels[7] = {"", k.dst_labels};
   }
   TcpLabelSet(const TcpLabelSet&) = delete;  // labels point into this object's strings
   TcpLabelSet& operator=(const TcpLabelSet&) = delete;
 
-  std::span<const Label> base() const { return {labels.data(), 7}; }
+  std::span<const Label> base() const { return {labels.data(), 8}; }
   std::span<const Label> with_errno(std::string_view name) {
-    labels[7] = {"errno", name};
-    return {labels.data(), 8};
+    labels[8] = {"errno", name};
+    return {labels.data(), 9};
   }
 };
 
@@ -166,6 +168,7 @@ std::string Registry::render(Clock::time_point now) const {
   std::lock_guard lock(expiry_->mu);
   render_tcp_locked(out, now);
   render_http_locked(out, now);
+  render_routes_locked(out, now);
   TextWriter w(out);
   std::vector<const DetectMetrics*> detect;
   for (const auto& shard : shards_) detect.push_back(&shard->detect());

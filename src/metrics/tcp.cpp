@@ -33,7 +33,7 @@ void TcpConnMetrics::close(const boost::system::error_code& ec) noexcept {
 
 TcpConnMetrics Shard::open_tcp(const TcpTarget& target) {
   const TcpKeyRef ref{target.direction, target.peer, target.target, TlsStatus::no_identity,
-                      target.no_tls_reason};
+                      target.no_tls_reason, target.dst_labels};
   detail::TcpSeries* series = nullptr;
   {
     std::lock_guard lock(mu_);

@@ -42,18 +42,20 @@ void TextWriter::family(std::string_view name, std::string_view help, MetricType
 }
 
 void TextWriter::labels(std::span<const Label> labels) {
-  if (labels.empty()) return;
-  out_ += '{';
-  bool first = true;
+  const std::size_t open = out_.size();
   for (const Label& l : labels) {
-    if (!first) out_ += ',';
-    first = false;
+    if (l.name.empty() && l.value.empty()) continue;  // an empty pre-rendered fragment
+    out_ += out_.size() == open ? '{' : ',';
+    if (l.name.empty()) {
+      out_ += l.value;  // pre-rendered and escaped by its producer
+      continue;
+    }
     out_ += l.name;
     out_ += "=\"";
     append_escaped_label_value(out_, l.value);
     out_ += '"';
   }
-  out_ += '}';
+  if (out_.size() != open) out_ += '}';
 }
 
 namespace {

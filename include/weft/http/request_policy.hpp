@@ -29,14 +29,11 @@ RequestPolicy policy_for(const discovery::Route* route) noexcept;
 /// Whether `name` is one of the override headers (case-insensitive): those are not forwarded.
 bool is_policy_header(std::string_view name) noexcept;
 
-/// Applies one override header to `policy`; false when `name` is not one or `value` is bad.
+/// Applies one override header to `policy`; false when `name` is not one or `value` is bad
+/// (then `policy` is unchanged). A retry header on a policy with no retry adds one with
+/// Linkerd's defaults (limit 1, no conditions, no per-try timeout) before it applies. The
+/// condition headers replace the route's list of their kind and keep the other kind's
+/// (weft-retry-http leaves the gRPC codes as they were). Allocates only for weft-retry-http.
 bool apply_policy_header(RequestPolicy& policy, std::string_view name, std::string_view value);
-
-/// "5xx", "gateway-error", "500-504", "429", comma-separated, into `out.http`. False when any
-/// item is bad (out unchanged).
-bool parse_http_conditions(std::string_view text, discovery::RetryConditions& out);
-/// "cancelled", "deadline-exceeded", "internal", "resource-exhausted", "unavailable" (also the
-/// upper-case names with '_'), comma-separated, into `out.grpc_mask`. False when any is bad.
-bool parse_grpc_conditions(std::string_view text, discovery::RetryConditions& out);
 
 }  // namespace weft::http

@@ -1,6 +1,7 @@
 // The golden HTTP metrics, Linkerd's legacy families: request_total, response_total and
 // response_latency_ms (time to first byte, Linkerd's bucket bounds, in ms), labelled direction,
-// authority (outbound only), target_addr/target_ip/target_port and tls; plus
+// authority (outbound only), target_addr/target_ip/target_port, tls and the endpoint's dst_*
+// labels (outbound, when discovery knows the endpoint); plus
 // {inbound,outbound}_http_errors_total{error} for responses the proxy synthesized.
 // A connection looks up its route series once (HttpRoute, under the shard mutex) and then counts
 // each request through it with no lock and no allocation; only a response label set never seen
@@ -35,6 +36,10 @@ struct HttpTarget {
   boost::asio::ip::tcp::endpoint target;
   /// tls="no_identity",no_tls_reason="<this>". Copied when a series is created.
   std::string_view no_tls_reason;
+  /// The endpoint's labels, pre-rendered (discovery::Endpoint::metric_labels:
+  /// `dst_namespace="emojivoto",dst_pod="web-5f86"`), written after the tls labels; "" for none.
+  /// Part of the series key; copied when a series is created.
+  std::string_view dst_labels{};
 };
 
 enum class Classification : std::uint8_t { success, failure };
@@ -73,7 +78,8 @@ class HttpRoute {
   ~HttpRoute();
 
   /// Whether this handle is for `target` (same authority, or any authority inbound; same
-  /// target and tls): lets a connection reuse its handle across requests without a lookup.
+  /// target, tls and dst labels): lets a connection reuse its handle across requests without a
+  /// lookup.
   bool matches(const HttpTarget& target) const noexcept;
   explicit operator bool() const noexcept { return series_ != nullptr; }
 

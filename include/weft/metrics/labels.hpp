@@ -1,5 +1,5 @@
 // Label sets of the transport (tcp_*) metric families, in Linkerd's order: direction, peer,
-// target_addr, target_ip, target_port, tls, no_tls_reason. The registry keys its series by TcpKey;
+// target_addr, target_ip, target_port, tls, no_tls_reason, then the endpoint's dst_* labels. The registry keys its series by TcpKey;
 // workers look series up through TcpKeyRef so that finding an existing series allocates nothing.
 #pragma once
 
@@ -40,6 +40,7 @@ struct TcpKeyRef {
   const boost::asio::ip::tcp::endpoint& target;
   TlsStatus tls_status;
   std::string_view no_tls_reason;
+  std::string_view dst_labels{};  // pre-rendered `dst_k="v",...`; "" for none
 };
 
 /// An owning tcp label set: the key of one series.
@@ -48,24 +49,25 @@ struct TcpKey {
   Peer peer = Peer::src;
   boost::asio::ip::tcp::endpoint target;
   TlsLabels tls;
+  std::string dst_labels;  // pre-rendered `dst_k="v",...`; "" for none
 
-  /// Copies the view into an owning key (allocates the reason string).
+  /// Copies the view into an owning key (allocates the strings).
   static TcpKey from(const TcpKeyRef& ref);
 };
 
 /// Strict weak order over TcpKey and TcpKeyRef alike (transparent), so std::map<TcpKey, ...>
-/// finds a series from a TcpKeyRef. Orders by direction, peer, address, port, then TLS: this is
-/// also the deterministic order in which series are rendered.
+/// finds a series from a TcpKeyRef. Orders by direction, peer, address, port, TLS, then dst
+/// labels: this is also the deterministic order in which series are rendered.
 struct TcpKeyLess {
   using is_transparent = void;
 
   static auto tie(const TcpKey& k) noexcept {
     return std::make_tuple(k.direction, k.peer, k.target.address(), k.target.port(), k.tls.status,
-                           std::string_view(k.tls.no_tls_reason));
+                           std::string_view(k.tls.no_tls_reason), std::string_view(k.dst_labels));
   }
   static auto tie(const TcpKeyRef& k) noexcept {
     return std::make_tuple(k.direction, k.peer, k.target.address(), k.target.port(), k.tls_status,
-                           k.no_tls_reason);
+                           k.no_tls_reason, k.dst_labels);
   }
   template <class A, class B>
   bool operator()(const A& a, const B& b) const noexcept {

@@ -23,6 +23,7 @@
 #include "weft/metrics/errno_name.hpp"
 #include "weft/metrics/http.hpp"
 #include "weft/metrics/labels.hpp"
+#include "weft/metrics/route.hpp"
 
 namespace weft::metrics {
 
@@ -35,6 +36,9 @@ struct TcpTarget {
   /// Rendered as tls="no_identity",no_tls_reason="<this>" ("no_tls_from_remote", "loopback",
   /// "not_provided_by_service_discovery", ...). Copied when a new series is created.
   std::string_view no_tls_reason;
+  /// The endpoint's pre-rendered dst_* labels (see HttpTarget::dst_labels); "" for none. Part of
+  /// the series key; copied when a new series is created.
+  std::string_view dst_labels{};
 };
 
 namespace detail {
@@ -118,6 +122,10 @@ class Shard {
   HttpMetrics& http() noexcept { return http_; }
   const HttpMetrics& http() const noexcept { return http_; }
 
+  /// The route families (route_*, retries) of this shard's worker (metrics/route.hpp).
+  RouteRegistry& routes() noexcept { return routes_; }
+  const RouteRegistry& routes() const noexcept { return routes_; }
+
   /// Counts a new connection (tcp_open_total +1, tcp_open_connections +1) and returns its handle.
   /// Precondition: called on the worker that owns this shard. Takes the shard mutex (uncontended
   /// except during a render); allocates only for a label set this shard has not seen.
@@ -136,6 +144,7 @@ class Shard {
 
   DetectMetrics detect_;
   HttpMetrics http_;
+  RouteRegistry routes_;
   mutable std::mutex mu_;
   // A series is removed (Registry's expiry, under mu_) only when its open_total equals its
   // closes: every handle on it has closed, and open_tcp counts the open under mu_, so no handle
@@ -158,8 +167,9 @@ class Registry {
   Shard& shard(std::size_t i) { return *shards_.at(i); }
   std::size_t shard_count() const noexcept { return shards_.size(); }
 
-  /// The whole exposition (text format 0.0.4): tcp_* and the HTTP families summed over shards,
-  /// detection, process_*, proxy_build_info. Callable from any thread while workers count.
+  /// The whole exposition (text format 0.0.4): tcp_*, the HTTP and route families summed over
+  /// shards, detection, process_*, proxy_build_info. Callable from any thread while workers
+  /// count.
   /// Expires idle series first, judging idleness at `now` (Clock::now() without it; tests pass
   /// explicit times). No clock is read on the workers' paths: the registry remembers each
   /// series' last seen totals and the render time at which they last changed.
@@ -174,15 +184,19 @@ class Registry {
   void render_http(std::string& out) const { render_http(out, Clock::now()); }
   void render_http(std::string& out, Clock::time_point now) const;
 
+  /// Only the route_* families, for tests.
+  void render_routes(std::string& out, Clock::time_point now) const;
+
   Clock::duration retain_idle() const noexcept { return retain_idle_; }
 
   /// The registry's memory of when each series last changed (defined in src/metrics).
   struct Expiry;
 
  private:
-  // The bodies of render_tcp and render_http; the caller holds expiry_->mu.
+  // The bodies of render_tcp, render_http and render_routes; the caller holds expiry_->mu.
   void render_tcp_locked(std::string& out, Clock::time_point now) const;
   void render_http_locked(std::string& out, Clock::time_point now) const;
+  void render_routes_locked(std::string& out, Clock::time_point now) const;
 
   std::vector<std::unique_ptr<Shard>> shards_;
   Clock::duration retain_idle_;

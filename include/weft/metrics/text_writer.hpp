@@ -13,6 +13,9 @@ namespace weft::metrics {
 inline constexpr std::string_view kTextContentType = "text/plain; version=0.0.4; charset=utf-8";
 
 /// One `name="value"` pair. Names are the caller's constants; values are escaped on output.
+/// A label with an empty name is a pre-rendered, already escaped fragment of one or more pairs
+/// (`dst_namespace="x",dst_pod="y"`, as discovery renders an endpoint's labels once), written
+/// as is; an empty fragment writes nothing.
 struct Label {
   std::string_view name;
   std::string_view value;

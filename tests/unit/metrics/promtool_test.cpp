@@ -101,6 +101,48 @@ TEST(Promtool, AcceptsTheRenderedExposition) {
   EXPECT_TRUE(promtool_accepts(text));
 }
 
+// Every family of the route metrics and the dst_* labels, on HTTP and tcp_* series.
+TEST(Promtool, AcceptsRouteFamiliesAndDstLabels) {
+  REQUIRE_PROMTOOL();
+  Registry r(2);
+  using boost::asio::ip::make_address;
+  using boost::asio::ip::tcp;
+  const tcp::endpoint endpoint(make_address("10.244.1.5"), 8080);
+  constexpr std::string_view dst = R"(dst_namespace="emojivoto",dst_pod="web-5f86")";
+  auto conn = r.shard(0).open_tcp(
+      {Direction::outbound, Peer::dst, endpoint, "not_provided_by_service_discovery", dst});
+  conn.add_read(100);
+  auto http = r.shard(0).http().open_route(
+      {Direction::outbound, "web-svc:80", endpoint, "not_provided_by_service_discovery", dst});
+  http.count_request();
+  http.observe_latency(200, std::chrono::milliseconds(12));
+  http.count_response({200, -1, Classification::success, ""});
+  for (std::size_t shard = 0; shard < 2; ++shard) {
+    auto route = r.shard(shard).routes().open("web-svc.emojivoto.svc.cluster.local", "GET /api/");
+    route.count_request();
+    route.count_actual_request();
+    route.count_actual_response({503, -1, Classification::failure, ""});
+    route.count_retry();
+    route.count_actual_request();
+    route.count_actual_response({200, 0, Classification::success, ""});
+    route.observe_latency(200, std::chrono::milliseconds(40));
+    route.count_response({200, 0, Classification::success, ""});
+    route.count_retry_skipped(RetrySkip::budget);
+  }
+  r.shard(1).routes().open("other", "weird \"route\"\n").count_request();
+
+  const std::string text = r.render();
+  for (const char* family :
+       {"route_request_total{", "route_response_latency_ms_bucket{", "route_response_total{",
+        "route_actual_request_total{", "route_actual_response_total{",
+        "route_retry_requests_total{", "route_retry_skipped_total{"}) {
+    EXPECT_NE(text.find(family), std::string::npos) << family;
+  }
+  EXPECT_NE(text.find(R"(not_provided_by_service_discovery",dst_namespace="emojivoto")"),
+            std::string::npos);
+  EXPECT_TRUE(promtool_accepts(text));
+}
+
 // The harness must not accept other lints: a counter without _total draws one.
 TEST(Promtool, OnlyTheMsLintIsExpected) {
   REQUIRE_PROMTOOL();
