@@ -14,11 +14,11 @@ namespace {
 enum class PolicyHeader { retry_http, retry_grpc, retry_limit, retry_timeout, timeout, none };
 
 constexpr std::array<std::pair<std::string_view, PolicyHeader>, 5> kHeaders = {{
-    {"weft-retry-http", PolicyHeader::retry_http},
-    {"weft-retry-grpc", PolicyHeader::retry_grpc},
-    {"weft-retry-limit", PolicyHeader::retry_limit},
-    {"weft-retry-timeout", PolicyHeader::retry_timeout},
-    {"weft-timeout", PolicyHeader::timeout},
+    {kPolicyHeaderNames[0], PolicyHeader::retry_http},
+    {kPolicyHeaderNames[1], PolicyHeader::retry_grpc},
+    {kPolicyHeaderNames[2], PolicyHeader::retry_limit},
+    {kPolicyHeaderNames[3], PolicyHeader::retry_timeout},
+    {kPolicyHeaderNames[4], PolicyHeader::timeout},
 }};
 
 // A header limit above this is refused: each retry is another request to the service.
@@ -34,8 +34,7 @@ PolicyHeader policy_header(std::string_view name) noexcept {
 }
 
 discovery::RetryPolicy& retry_of(RequestPolicy& policy) {
-  if (!policy.retry) policy.retry.emplace();
-  return *policy.retry;
+  return policy.retry.own();
 }
 
 bool apply(RequestPolicy& policy, PolicyHeader kind, std::string_view value) {
@@ -79,7 +78,8 @@ bool apply(RequestPolicy& policy, PolicyHeader kind, std::string_view value) {
 
 RequestPolicy policy_for(const discovery::Route* route) noexcept {
   if (route == nullptr) return {};
-  return RequestPolicy{route->timeout, route->idle_timeout, route->retry};
+  return RequestPolicy{route->timeout, route->idle_timeout,
+                       RetryRef(route->retry ? &*route->retry : nullptr)};
 }
 
 bool is_policy_header(std::string_view name) noexcept {

@@ -9,6 +9,7 @@
 // A header with a bad value is ignored (logged at debug) and the route's value stays.
 #pragma once
 
+#include <array>
 #include <optional>
 #include <string_view>
 
@@ -17,11 +18,38 @@
 
 namespace weft::http {
 
+/// The retry policy in force for one request: the route's, read in place in the table (which the
+/// request keeps alive), or the request's own copy once a weft-retry-* header changed it. So a
+/// request whose headers change nothing copies nothing (the route's policy holds a vector).
+class RetryRef {
+ public:
+  RetryRef() = default;
+  explicit RetryRef(const discovery::RetryPolicy* route) noexcept : route_(route) {}
+  explicit operator bool() const noexcept { return get() != nullptr; }
+  const discovery::RetryPolicy* get() const noexcept { return own_ ? &*own_ : route_; }
+  const discovery::RetryPolicy* operator->() const noexcept { return get(); }
+  const discovery::RetryPolicy& operator*() const noexcept { return *get(); }
+  /// The request's own copy to change, made from the route's (or Linkerd's defaults) at first use.
+  discovery::RetryPolicy& own() {
+    if (!own_) own_ = route_ != nullptr ? *route_ : discovery::RetryPolicy{};
+    return *own_;
+  }
+
+ private:
+  const discovery::RetryPolicy* route_ = nullptr;
+  std::optional<discovery::RetryPolicy> own_;
+};
+
 struct RequestPolicy {
   core::duration timeout{0};       // whole request; zero: none
   core::duration idle_timeout{0};  // zero: none
-  std::optional<discovery::RetryPolicy> retry;
+  RetryRef retry;
 };
+
+/// The override headers' names, lower-case (as HTTP/2 carries them).
+inline constexpr std::array<std::string_view, 5> kPolicyHeaderNames = {
+    "weft-retry-http", "weft-retry-grpc", "weft-retry-limit", "weft-retry-timeout",
+    "weft-timeout"};
 
 /// The route's policy (no route: no timeout, no retries).
 RequestPolicy policy_for(const discovery::Route* route) noexcept;
