@@ -32,11 +32,7 @@ bool is_policy_header(std::string_view name) noexcept;
 /// Applies one override header to `policy`; false when `name` is not one or `value` is bad.
 bool apply_policy_header(RequestPolicy& policy, std::string_view name, std::string_view value);
 
-/// "5xx", "gateway-error", "500-504", "429", comma-separated, into `out.http`. False when any
-/// item is bad (out unchanged).
-bool parse_http_conditions(std::string_view text, discovery::RetryConditions& out);
-/// "cancelled", "deadline-exceeded", "internal", "resource-exhausted", "unavailable" (also the
-/// upper-case names with '_'), comma-separated, into `out.grpc_mask`. False when any is bad.
-bool parse_grpc_conditions(std::string_view text, discovery::RetryConditions& out);
+// The weft-retry-http and weft-retry-grpc values parse with discovery::parse_http_conditions and
+// parse_grpc_conditions (discovery/retry_conditions.hpp), as the destination file's do.
 
 }  // namespace weft::http
