@@ -2,12 +2,13 @@
 // A service is reached at one or more virtual addresses (a Kubernetes Service's ClusterIP:port)
 // or by name (an authority), and is served by endpoints with metadata (weight, identity, metric
 // labels). Routes add per-request policy: timeouts and retries. A table is immutable once built:
-// a new version replaces it whole (discovery/store.hpp), and a request keeps the version it
+// a new version replaces it whole (discovery/source.hpp), and a request keeps the version it
 // started with. Lookups are pure and allocation-free.
 #pragma once
 
 #include <boost/asio/ip/tcp.hpp>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -113,13 +114,24 @@ struct Service {
 class DestinationTable {
  public:
   DestinationTable() = default;
+  /// Indexes `services`. Precondition: names and addresses are unique (parse_destinations
+  /// checks); otherwise the first service in the list wins.
   explicit DestinationTable(std::vector<Service> services);
+  // The indexes point into services_: a copy would point into the original.
+  // A move keeps the services' addresses (the vector's buffer moves whole).
+  DestinationTable(const DestinationTable&) = delete;
+  DestinationTable& operator=(const DestinationTable&) = delete;
+  DestinationTable(DestinationTable&&) = default;
+  DestinationTable& operator=(DestinationTable&&) = default;
 
-  /// The service whose addresses include `addr` (an original destination), or nullptr.
+  /// The service whose addresses include `addr` (an original destination), or nullptr. A
+  /// v4-mapped IPv6 address ([::ffff:10.0.0.1]) finds the IPv4 one.
   const Service* by_address(const boost::asio::ip::tcp::endpoint& addr) const noexcept;
   /// The service an authority names: "name", "name:port" (when the port is one of the service's
   /// addresses' ports), or a prefix of the name up to a dot ("web-svc.emojivoto" or "web-svc"
-  /// match "web-svc.emojivoto.svc.cluster.local"), case-insensitively. Or nullptr.
+  /// match "web-svc.emojivoto.svc.cluster.local"), case-insensitively; a trailing dot is ignored.
+  /// A full name wins over another service's prefix; a prefix that two services share matches
+  /// neither. Or nullptr.
   const Service* by_authority(std::string_view authority) const noexcept;
 
   const std::vector<Service>& services() const noexcept { return services_; }
@@ -129,11 +141,21 @@ class DestinationTable {
   struct AddrHash {
     std::size_t operator()(const boost::asio::ip::tcp::endpoint& e) const noexcept;
   };
+  // Transparent, so that a lookup hashes a string_view and builds no std::string.
+  struct NameHash {
+    using is_transparent = void;
+    std::size_t operator()(std::string_view s) const noexcept;
+  };
   std::vector<Service> services_;
   std::unordered_map<boost::asio::ip::tcp::endpoint, const Service*, AddrHash> by_addr_;
-  std::unordered_map<std::string, const Service*> by_name_;  // lower-cased names and prefixes
+  // Lower-cased names and their dot-prefixes; an ambiguous prefix maps to nullptr.
+  std::unordered_map<std::string, const Service*, NameHash, std::equal_to<>> by_name_;
 };
 
 using TablePtr = std::shared_ptr<const DestinationTable>;
+
+/// `addr` with a v4-mapped IPv6 address ([::ffff:10.0.0.1]:80) turned into IPv4 (10.0.0.1:80);
+/// any other address unchanged. The table stores and looks up addresses in this form.
+boost::asio::ip::tcp::endpoint canonical_addr(const boost::asio::ip::tcp::endpoint& addr) noexcept;
 
 }  // namespace weft::discovery

@@ -64,4 +64,7 @@ bool is_policy_header(std::string_view name) noexcept;
 /// (weft-retry-http leaves the gRPC codes as they were). Allocates only for weft-retry-http.
 bool apply_policy_header(RequestPolicy& policy, std::string_view name, std::string_view value);
 
+// The weft-retry-http and weft-retry-grpc values parse with discovery::parse_http_conditions and
+// parse_grpc_conditions (discovery/retry_conditions.hpp), as the destination file's do.
+
 }  // namespace weft::http
