@@ -19,6 +19,7 @@
 #include <vector>
 
 #include "weft/core/clock.hpp"
+#include "weft/metrics/balancer.hpp"
 #include "weft/metrics/detect.hpp"
 #include "weft/metrics/errno_name.hpp"
 #include "weft/metrics/http.hpp"
@@ -118,6 +119,9 @@ class Shard {
   HttpMetrics& http() noexcept { return http_; }
   const HttpMetrics& http() const noexcept { return http_; }
 
+  /// outbound_http_balancer_endpoints, published by this worker's balancers.
+  BalancerGauges& balancer() noexcept { return balancer_; }
+
   /// Counts a new connection (tcp_open_total +1, tcp_open_connections +1) and returns its handle.
   /// Precondition: called on the worker that owns this shard. Takes the shard mutex (uncontended
   /// except during a render); allocates only for a label set this shard has not seen.
@@ -136,6 +140,7 @@ class Shard {
 
   DetectMetrics detect_;
   HttpMetrics http_;
+  BalancerGauges balancer_;
   mutable std::mutex mu_;
   // A series is removed (Registry's expiry, under mu_) only when its open_total equals its
   // closes: every handle on it has closed, and open_tcp counts the open under mu_, so no handle
