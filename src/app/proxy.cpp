@@ -59,6 +59,16 @@ Proxy::Proxy(core::ProxyConfig config, std::unique_ptr<net::OrigDst> inbound_ori
       throw core::ConfigError("WEFT_PROXY_DESTINATIONS", config_.destinations_path,
                               fmt::format("a readable destination file ({})", e.what()));
     }
+    registry_->set_extra_families([file = destination_file_.get()](metrics::TextWriter& w) {
+      constexpr std::string_view kName = "destination_reloads_total";
+      w.family(kName, "Reads of the destination file (WEFT_PROXY_DESTINATIONS) by outcome",
+               metrics::MetricType::counter);
+      const metrics::Label ok{"result", "ok"};
+      const metrics::Label error{"result", "error"};
+      // The read at startup counts as the first good one.
+      w.sample(kName, std::span(&ok, 1), file->reloads() + 1);
+      w.sample(kName, std::span(&error, 1), file->reload_errors());
+    });
   }
 }
 

@@ -58,7 +58,7 @@ Worker::Worker(const WorkerSetup& setup)
   const auto& config = *setup.config;
   router_ = std::make_unique<http::Router>(ioc_.get_executor(), *setup.destinations, config,
                                            setup.workers, std::random_device{}(),
-                                           &setup.metrics->balancers());
+                                           &setup.metrics->balancer());
   const auto http = [&](metrics::Direction direction) {
     const bool in = direction == metrics::Direction::inbound;
     return http::HttpContext{

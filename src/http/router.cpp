@@ -2,25 +2,13 @@
 
 namespace weft::http {
 
-namespace {
-
-balance::BalancerConfig balancer_config(const core::QueueConfig& queue,
-                                        const core::BackoffConfig& backoff) {
-  return balance::BalancerConfig{
-      .queue_capacity = queue.queue_capacity,
-      .failfast_timeout = queue.failfast_timeout,
-      .connect_backoff = {.min = backoff.min, .max = backoff.max, .jitter = backoff.jitter}};
-}
-
-}  // namespace
-
 Router::Router(const boost::asio::any_io_executor& executor,
                const discovery::DestinationStore& store, const core::ProxyConfig& config,
                unsigned workers, std::uint64_t seed, metrics::BalancerGauges* gauges)
     : view_(store),
-      http_balancers_(executor, balancer_config(config.http_balancer, config.connect_backoff),
+      http_balancers_(executor, balance::from_config(config.http_balancer, config.connect_backoff),
                       seed, gauges),
-      tcp_balancers_(executor, balancer_config(config.tcp_balancer, config.connect_backoff),
+      tcp_balancers_(executor, balance::from_config(config.tcp_balancer, config.connect_backoff),
                      seed ^ 0x9e3779b97f4a7c15ULL, nullptr),
       budget_share_(1.0 / std::max(1U, workers)),
       rng_(static_cast<std::minstd_rand::result_type>(seed)) {}

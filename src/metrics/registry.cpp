@@ -173,6 +173,10 @@ std::string Registry::render(Clock::time_point now) const {
   std::vector<const DetectMetrics*> detect;
   for (const auto& shard : shards_) detect.push_back(&shard->detect());
   render_detect(detect, w);
+  std::vector<const BalancerGauges*> balancers;
+  for (const auto& shard : shards_) balancers.push_back(&shard->balancer());
+  render_balancer_gauges(balancers, w);
+  if (extra_) extra_(w);
   write_process_metrics(w, read_process_stats());
   write_build_info(w);
   return out;

@@ -13,6 +13,7 @@
 #include <cstdint>
 #include <memory>
 #include <random>
+#include <span>
 #include <string>
 #include <unordered_map>
 #include <vector>
@@ -23,6 +24,15 @@
 #include "weft/core/result.hpp"
 #include "weft/discovery/table.hpp"
 
+namespace weft::core {
+struct QueueConfig;
+struct BackoffConfig;
+}  // namespace weft::core
+
+namespace weft::metrics {
+class BalancerGauges;
+}
+
 namespace weft::balance {
 
 struct BalancerConfig {
@@ -32,6 +42,10 @@ struct BalancerConfig {
   std::chrono::milliseconds failfast_timeout{3000};
   BackoffParams connect_backoff;
 };
+
+/// The balancer settings of one direction's configuration (WEFT_PROXY_*_BALANCER_* and the
+/// connect backoff).
+BalancerConfig from_config(const core::QueueConfig& queue, const core::BackoffConfig& backoff);
 
 /// One endpoint as one worker's balancer sees it.
 struct EndpointState {
@@ -85,8 +99,14 @@ class Lease {
 /// The balancer of one service on one worker. Made by BalancerSet; shared with the leases.
 class Balancer : public std::enable_shared_from_this<Balancer> {
  public:
+  /// Must be owned by a shared_ptr (std::make_shared): leases, waiters and the backoff timer
+  /// hold it. `gauges`, when set, receives this service's endpoint counts whenever they change.
   Balancer(const boost::asio::any_io_executor& executor, const discovery::Service& service,
-           const BalancerConfig& config, std::uint64_t seed);
+           const BalancerConfig& config, std::uint64_t seed,
+           metrics::BalancerGauges* gauges = nullptr);
+  ~Balancer();
+  Balancer(const Balancer&) = delete;
+  Balancer& operator=(const Balancer&) = delete;
 
   /// Makes the endpoint set that of `service`: new endpoints join (with the default RTT), kept
   /// ones keep their estimate and pending count, gone ones drain.
@@ -94,10 +114,14 @@ class Balancer : public std::enable_shared_from_this<Balancer> {
 
   /// P2C over the ready endpoints, or nullptr when none is ready. No waiting, no allocation.
   EndpointState* pick(Clock::time_point now) noexcept;
+  /// pick() and a lease on the endpoint picked, or an empty lease when none is ready. No waiting;
+  /// no allocation.
+  Lease try_acquire(Clock::time_point now) noexcept;
 
   /// A lease on a ready endpoint, waiting for one when none is ready: errc::loadshed when the
   /// queue is full, errc::failfast when none became ready within the failfast timeout (and at
-  /// once while in failfast).
+  /// once while in failfast), asio::error::operation_aborted when the awaiting coroutine is
+  /// cancelled while it waits. Runs on the balancer's executor.
   boost::asio::awaitable<result<Lease>> acquire();
 
   /// The gauge outbound_http_balancer_endpoints{endpoint_state="ready|pending"}: endpoints in the
@@ -111,7 +135,25 @@ class Balancer : public std::enable_shared_from_this<Balancer> {
   void on_connect_failed(EndpointState& endpoint, Clock::time_point now) noexcept;
   void on_ready_changed() noexcept;
 
+  /// The service left the table (BalancerSet::sync): every endpoint drains, the gauge series goes,
+  /// and waiting requests fail at once with errc::failfast, as later ones will.
+  void retire() noexcept;
+
+  /// The endpoints in the table, in the table's order (for tests and the admin).
+  std::span<const std::shared_ptr<EndpointState>> endpoints() const noexcept { return endpoints_; }
+
  private:
+  std::size_t pick_index(Clock::time_point now) noexcept;
+  std::size_t pick_by_scan(Clock::time_point now) noexcept;
+  std::size_t draw() noexcept;
+  std::size_t better(std::size_t a, std::size_t b, Clock::time_point now) noexcept;
+  void rebuild_weights();
+  void wake_if_ready(Clock::time_point now) noexcept;
+  void enter_failfast() noexcept;
+  void publish_gauges(Clock::time_point now) noexcept;
+  void arm_backoff_timer(Clock::time_point now) noexcept;
+  void on_backoff_timer() noexcept;
+
   std::string service_name_;
   BalancerConfig config_;
   discovery::BalancerParams params_;
@@ -119,21 +161,34 @@ class Balancer : public std::enable_shared_from_this<Balancer> {
   std::vector<std::uint64_t> cumulative_weights_;          // empty when all weights are equal
   std::minstd_rand rng_;
   boost::asio::steady_timer wake_;  // waiters park on it; cancelled when an endpoint gets ready
+  /// Fires when the earliest connect backoff ends, to publish the gauge and wake waiters.
+  boost::asio::steady_timer backoff_timer_;
+  Clock::time_point backoff_timer_at_ = Clock::time_point::max();  // max: not armed
+  metrics::BalancerGauges* gauges_ = nullptr;
+  std::size_t published_ready_ = SIZE_MAX;  // what gauges_ holds; SIZE_MAX: nothing yet
+  std::size_t published_pending_ = SIZE_MAX;
   std::size_t waiting_ = 0;
   bool failfast_ = false;
+  bool retired_ = false;
 };
 
 /// The balancers of one worker, one per service, kept in step with the destination table.
 class BalancerSet {
  public:
+  /// `gauges`: where the balancers publish outbound_http_balancer_endpoints (the worker's
+  /// metrics::Shard::balancer()), or nullptr.
   BalancerSet(const boost::asio::any_io_executor& executor, BalancerConfig config,
-              std::uint64_t seed);
+              std::uint64_t seed, metrics::BalancerGauges* gauges = nullptr);
 
   /// The balancer of `service`, made on first use. Call sync() first when the table changed.
   const std::shared_ptr<Balancer>& get(const discovery::Service& service);
   /// Brings every balancer in step with `table`: updates those whose service is in it and
   /// forgets the others (their leases keep them until the work in flight ends).
-  void sync(const discovery::DestinationTable& table, Clock::time_point now);
+  void sync(const discovery::DestinationTable& table, Clock::time_point now) {
+    sync(table.services(), now);
+  }
+  /// The same over a list of services (what a table holds).
+  void sync(std::span<const discovery::Service> services, Clock::time_point now);
 
   /// Every balancer, for the endpoints gauge.
   const std::unordered_map<std::string, std::shared_ptr<Balancer>>& all() const noexcept {
@@ -144,6 +199,7 @@ class BalancerSet {
   boost::asio::any_io_executor executor_;
   BalancerConfig config_;
   std::uint64_t seed_;
+  metrics::BalancerGauges* gauges_;
   std::unordered_map<std::string, std::shared_ptr<Balancer>> by_service_;
 };
 

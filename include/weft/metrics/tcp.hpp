@@ -11,6 +11,7 @@
 #include <boost/system/error_code.hpp>
 #include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -19,10 +20,12 @@
 #include <vector>
 
 #include "weft/core/clock.hpp"
+#include "weft/metrics/balancer.hpp"
 #include "weft/metrics/detect.hpp"
 #include "weft/metrics/errno_name.hpp"
 #include "weft/metrics/http.hpp"
 #include "weft/metrics/labels.hpp"
+#include "weft/metrics/text_writer.hpp"
 #include "weft/metrics/route.hpp"
 
 namespace weft::metrics {
@@ -125,6 +128,8 @@ class Shard {
   /// The route families (route_*, retries) of this shard's worker (metrics/route.hpp).
   RouteRegistry& routes() noexcept { return routes_; }
   const RouteRegistry& routes() const noexcept { return routes_; }
+  /// outbound_http_balancer_endpoints, published by this worker's balancers.
+  BalancerGauges& balancer() noexcept { return balancer_; }
 
   /// Counts a new connection (tcp_open_total +1, tcp_open_connections +1) and returns its handle.
   /// Precondition: called on the worker that owns this shard. Takes the shard mutex (uncontended
@@ -145,6 +150,7 @@ class Shard {
   DetectMetrics detect_;
   HttpMetrics http_;
   RouteRegistry routes_;
+  BalancerGauges balancer_;
   mutable std::mutex mu_;
   // A series is removed (Registry's expiry, under mu_) only when its open_total equals its
   // closes: every handle on it has closed, and open_tcp counts the open under mu_, so no handle
@@ -189,6 +195,11 @@ class Registry {
 
   Clock::duration retain_idle() const noexcept { return retain_idle_; }
 
+  /// Families that another part of the proxy keeps (the destination file's reload counts), written
+  /// after the built-in ones on every render. Set before render can run on another thread; `f`
+  /// runs on the rendering thread and must only read atomics.
+  void set_extra_families(std::function<void(TextWriter&)> f) { extra_ = std::move(f); }
+
   /// The registry's memory of when each series last changed (defined in src/metrics).
   struct Expiry;
 
@@ -201,6 +212,7 @@ class Registry {
   std::vector<std::unique_ptr<Shard>> shards_;
   Clock::duration retain_idle_;
   std::unique_ptr<Expiry> expiry_;  // guarded by its own mutex; render serializes on it
+  std::function<void(TextWriter&)> extra_;
 };
 
 }  // namespace weft::metrics

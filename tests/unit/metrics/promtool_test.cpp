@@ -143,6 +143,17 @@ TEST(Promtool, AcceptsRouteFamiliesAndDstLabels) {
   EXPECT_TRUE(promtool_accepts(text));
 }
 
+TEST(Promtool, AcceptsTheBalancerGauge) {
+  REQUIRE_PROMTOOL();
+  Registry r(2);
+  r.shard(0).balancer().set("web.emojivoto.svc.cluster.local", {3, 1});
+  r.shard(1).balancer().set("web.emojivoto.svc.cluster.local", {2, 2});
+  r.shard(1).balancer().set("odd \"name\"\n", {0, 0});
+  const std::string text = r.render();
+  ASSERT_NE(text.find("outbound_http_balancer_endpoints{"), std::string::npos);
+  EXPECT_TRUE(promtool_accepts(text));
+}
+
 // The harness must not accept other lints: a counter without _total draws one.
 TEST(Promtool, OnlyTheMsLintIsExpected) {
   REQUIRE_PROMTOOL();
