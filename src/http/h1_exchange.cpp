@@ -44,9 +44,15 @@ asio::awaitable<bool> H1ProxyConnection::exchange() {
   request_kept_ = request_.complete;  // the whole request is in to_endpoint_: it can be resent
 
   FailedAt failed_at = FailedAt::exchange;
-  error_code ec = client_gone_ ? make_error_code(asio::error::eof)
-                  : dest_      ? co_await routed_tries(failed_at)
-                               : co_await direct_try(failed_at);
+  error_code ec;
+  // Not a conditional expression: GCC 12 evaluates both arms of one that holds co_await.
+  if (client_gone_) {
+    ec = make_error_code(asio::error::eof);
+  } else if (dest_) {
+    ec = co_await routed_tries(failed_at);
+  } else {
+    ec = co_await direct_try(failed_at);
+  }
   if (ec) {
     if (endpoint_) {
       endpoint_->close(ec, true);

@@ -143,6 +143,10 @@ TEST(Balance, EndpointLabelsBecomeDstLabels) {
             1)
       << text;
   EXPECT_EQ(metric_value(text, "tcp_open_total", {{"peer", "dst"}, {"dst_pod", "e0"}}), 1);
+  // Only the endpoint was tried: nothing went (or was counted) towards the virtual address. (A
+  // conditional expression holding co_await once ran both arms under GCC 12.)
+  EXPECT_EQ(metric_value(text, "request_total", {{"target_addr", addr(kVip)}}), 0) << text;
+  EXPECT_EQ(metric_value(text, "response_total", {{"target_addr", addr(kVip)}}), 0) << text;
   EXPECT_EQ(metric_value(text, "outbound_http_balancer_endpoints",
                          {{"endpoint_state", "ready"}, {"dst", "svc.test.svc.cluster.local"}}),
             1)
