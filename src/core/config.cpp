@@ -181,6 +181,19 @@ Http2Settings read_h2(const Reader& r, const std::string& prefix, bool server) {
   return h;
 }
 
+// A balancer's queue, for "HTTP" or "TCP" outbound.
+QueueConfig read_queue(const Reader& r, std::string_view protocol) {
+  constexpr const char* kDuration = "a duration with a unit, such as 100ms, 10s, 2m";
+  QueueConfig q;
+  q.queue_capacity = r.get(
+      fmt::format("WEFT_PROXY_OUTBOUND_{}_QUEUE_CAPACITY", protocol),
+      [](std::string_view s) { return parse_uint(s, 1, 1U << 24); },
+      "a whole number from 1 to 16777216");
+  q.failfast_timeout = r.get(fmt::format("WEFT_PROXY_OUTBOUND_{}_FAILFAST_TIMEOUT", protocol),
+                             parse_duration, kDuration);
+  return q;
+}
+
 HttpConfig read_http(const Reader& r, std::string_view direction) {
   constexpr const char* kDuration = "a duration with a unit, such as 100ms, 10s, 2m";
   HttpConfig h;
@@ -282,16 +295,8 @@ ProxyConfig load_proxy_config(const EnvLookup& env) {
       "a size in bytes from 1024 to 16777216");
   c.metrics_retain_idle = r.get("WEFT_PROXY_METRICS_RETAIN_IDLE", parse_duration, kDuration);
   c.destinations_path = r.raw("WEFT_PROXY_DESTINATIONS");
-  const auto capacity = [](std::string_view s) { return parse_uint(s, 1, 1U << 24); };
-  constexpr const char* kCapacity = "a whole number from 1 to 16777216";
-  c.http_balancer.queue_capacity =
-      r.get("WEFT_PROXY_OUTBOUND_HTTP_QUEUE_CAPACITY", capacity, kCapacity);
-  c.http_balancer.failfast_timeout =
-      r.get("WEFT_PROXY_OUTBOUND_HTTP_FAILFAST_TIMEOUT", parse_duration, kDuration);
-  c.tcp_balancer.queue_capacity =
-      r.get("WEFT_PROXY_OUTBOUND_TCP_QUEUE_CAPACITY", capacity, kCapacity);
-  c.tcp_balancer.failfast_timeout =
-      r.get("WEFT_PROXY_OUTBOUND_TCP_FAILFAST_TIMEOUT", parse_duration, kDuration);
+  c.http_balancer = read_queue(r, "HTTP");
+  c.tcp_balancer = read_queue(r, "TCP");
   c.connect_backoff.min =
       r.get("WEFT_PROXY_OUTBOUND_CONNECT_EXP_BACKOFF_MIN", parse_duration, kDuration);
   c.connect_backoff.max =

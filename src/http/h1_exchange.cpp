@@ -85,14 +85,21 @@ asio::awaitable<error_code> H1ProxyConnection::direct_try(FailedAt& failed_at) {
   open_route(target_, {});
   route_.count_request();
   error_code ec = co_await acquire_endpoint(false);
-  if (!ec) ec = co_await attempt();
-  if (ec && retryable()) {
-    endpoint_->close(ec, true);
-    endpoint_.reset();
-    ec = co_await acquire_endpoint(true);
-    if (!ec) ec = co_await attempt();
+  if (!ec) {
+    ec = co_await attempt();
+    ec = co_await resend_if_stale(ec);
   }
   if (ec && !endpoint_) failed_at = FailedAt::connect;
+  co_return ec;
+}
+
+asio::awaitable<error_code> H1ProxyConnection::resend_if_stale(error_code ec) {
+  if (!ec || ec == errc::retry_response || !retryable()) co_return ec;
+  // A reused connection that the endpoint had closed: the same endpoint, a new connection.
+  endpoint_->close(ec, true);
+  endpoint_.reset();
+  ec = co_await acquire_endpoint(true);
+  if (!ec) ec = co_await attempt();
   co_return ec;
 }
 

@@ -118,13 +118,7 @@ asio::awaitable<error_code> H1ProxyConnection::routed_tries(FailedAt& failed_at)
     } else {
       ec = co_await attempt();
     }
-    if (ec && ec != errc::retry_response && retryable()) {
-      // A reused connection that the endpoint had closed: the same endpoint, a new connection.
-      endpoint_->close(ec, true);
-      endpoint_.reset();
-      ec = co_await acquire_endpoint(true);
-      if (!ec) ec = co_await attempt();
-    }
+    ec = co_await resend_if_stale(ec);
     // A try that timed out before its response started is retried like a retryable response.
     const bool timed_out = ec == errc::response_timeout && !response_.bytes_to_client;
     if (ec != errc::retry_response && !(timed_out && should_retry_response())) {
@@ -140,6 +134,8 @@ asio::awaitable<error_code> H1ProxyConnection::routed_tries(FailedAt& failed_at)
     count_response(ec != errc::retry_response);
     endpoint_->close(ec, true);
     endpoint_.reset();
+    // A try that timed out is a sample too: the endpoint took at least that long.
+    if (ec == errc::response_timeout) lease_.first_byte(Clock::now());
     lease_ = {};
     ++tries_;
     route_metrics_.count_retry();

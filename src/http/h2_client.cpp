@@ -264,6 +264,7 @@ int H2Client::on_data_chunk(std::int32_t stream_id, const std::uint8_t* data, st
     nghttp2_session_consume(session(), stream_id, len);
     return 0;
   }
+  if (s->policy.idle_timeout.count() > 0) s->last_activity = Clock::now();
   s->response_body.append(*ctx_.buffers, {data, len});
   s->server->resume_response(*s);
   return 0;

@@ -46,7 +46,8 @@ bool H2Server::route_stream(H2Stream& s) {
   s.route_metrics = route_metrics_for(s.dest, route);
   if (s.route_metrics != nullptr) s.route_metrics->count_request();
   s.dest.budget->deposit(Clock::now());
-  if (s.policy.timeout.count() > 0) {
+  if (s.policy.timeout.count() > 0 || s.policy.idle_timeout.count() > 0) {
+    s.last_activity = s.started;
     asio::co_spawn(ctx_.h2_pool->executor(), watch_deadline(&s, s.serial), asio::detached);
   }
   return true;
@@ -82,6 +83,9 @@ void H2Server::send_to(H2Stream& s, balance::Lease lease) {
   s.counted = false;
   if (s.route != nullptr) s.route->count_request();
   if (s.route_metrics != nullptr) s.route_metrics->count_actual_request();
+  if (s.policy.retry && s.policy.retry->per_try_timeout.count() > 0) {
+    asio::co_spawn(ctx_.h2_pool->executor(), watch_try(&s, s.serial, s.tries), asio::detached);
+  }
   ctx_.h2_pool->connection(ctx_, endpoint.addr).add_stream(s);
 }
 
@@ -100,17 +104,34 @@ asio::awaitable<void> H2Server::wait_for_endpoint(H2Stream* s, std::uint64_t ser
 }
 
 asio::awaitable<void> H2Server::watch_deadline(H2Stream* s, std::uint64_t serial) {
-  asio::steady_timer timer(ctx_.h2_pool->executor(), Clock::now() + s->policy.timeout);
-  co_await timer.async_wait(asio::as_tuple(asio::use_awaitable));
-  if (s->serial != serial || s->server != this || s->response_end) co_return;
-  const auto ec = make_error_code(errc::request_timeout);
-  count_route_outcome(*s, ec);
-  if (s->endpoint != nullptr) s->endpoint->cancel_stream(*s, NGHTTP2_CANCEL);
-  fail_stream(*s, ec, NGHTTP2_NO_ERROR);
-  want_write();
+  // The whole request's deadline and the route's idle timeout (no DATA either way for that long).
+  asio::steady_timer timer(ctx_.h2_pool->executor());
+  const auto deadline = s->policy.timeout.count() > 0 ? s->started + s->policy.timeout
+                                                      : Clock::time_point::max();
+  const auto idle = s->policy.idle_timeout;
+  for (;;) {
+    timer.expires_at(idle.count() > 0 ? std::min(deadline, s->last_activity + idle) : deadline);
+    co_await timer.async_wait(asio::as_tuple(asio::use_awaitable));
+    if (s->serial != serial || s->server != this || s->response_end) co_return;
+    const auto now = Clock::now();
+    error_code ec;
+    if (now >= deadline) {
+      ec = make_error_code(errc::request_timeout);
+    } else if (idle.count() > 0 && now >= s->last_activity + idle) {
+      ec = make_error_code(errc::response_timeout);
+    } else {
+      continue;  // there was activity: wait for the new idle deadline
+    }
+    count_route_outcome(*s, ec);
+    if (s->endpoint != nullptr) s->endpoint->cancel_stream(*s, NGHTTP2_CANCEL);
+    fail_stream(*s, ec, NGHTTP2_NO_ERROR);
+    want_write();
+    co_return;
+  }
 }
 
 void H2Server::keep_for_replay(H2Stream& s, std::span<const std::uint8_t> bytes) {
+  if (s.policy.idle_timeout.count() > 0) s.last_activity = Clock::now();
   if (!s.dest || !s.policy.retry || s.replay_overflow) return;
   if (s.replay.size() + bytes.size() > kReplayLimit) {
     s.replay_overflow = true;
@@ -127,7 +148,12 @@ bool H2Server::retry_response(H2Stream& s, bool end_stream) {
   // A gRPC status in the head counts only in a trailers-only response (the head ends the stream).
   const bool wanted = on.retries_http(s.status) ||
                       (s.grpc && end_stream && s.grpc_status >= 0 && on.retries_grpc(s.grpc_status));
-  if (!wanted) return false;
+  if (!wanted || !may_retry(s)) return false;
+  retry(s);
+  return true;
+}
+
+bool H2Server::may_retry(H2Stream& s) {
   auto* rm = s.route_metrics;
   const auto skip = [&](metrics::RetrySkip why) {
     if (rm != nullptr) rm->count_retry_skipped(why);
@@ -136,20 +162,26 @@ bool H2Server::retry_response(H2Stream& s, bool end_stream) {
   if (s.tries >= s.policy.retry->limit) return skip(metrics::RetrySkip::limit);
   if (!s.request_end || s.replay_overflow) return skip(metrics::RetrySkip::body);
   if (!s.dest.budget->try_withdraw(Clock::now())) return skip(metrics::RetrySkip::budget);
+  return true;
+}
 
-  // This try is counted and dropped; the request goes again after the backoff.
+void H2Server::retry(H2Stream& s) {
+  // This try is counted (status 0: it timed out before its head) and dropped; the request goes
+  // again after the backoff.
   const metrics::ResponseOutcome dropped{.status_code = s.status,
                                          .grpc_status = s.grpc_status,
                                          .classification = metrics::Classification::failure,
-                                         .error = {}};
+                                         .error = s.status == 0 ? "timeout" : ""};
   if (s.route != nullptr) s.route->count_response(dropped);
-  if (rm != nullptr) {
+  if (auto* rm = s.route_metrics) {
     rm->count_actual_response(dropped);
     rm->count_retry();
   }
   s.counted = true;  // until send_to opens the next try's series
+  // A try that timed out is a sample too: the endpoint took at least that long.
+  if (s.status == 0 && s.lease) s.lease.first_byte(Clock::now());
   s.lease = {};
-  s.endpoint->cancel_stream(s, NGHTTP2_CANCEL);
+  if (s.endpoint != nullptr) s.endpoint->cancel_stream(s, NGHTTP2_CANCEL);
   s.response.clear();
   s.response_trailers.clear();
   s.response_body.clear();
@@ -168,7 +200,26 @@ bool H2Server::retry_response(H2Stream& s, bool end_stream) {
   asio::co_spawn(ctx_.h2_pool->executor(),
                  retry_after(&s, s.serial, retry_backoff(s.tries, ctx_.router->rng())),
                  asio::detached);
-  return true;
+}
+
+asio::awaitable<void> H2Server::watch_try(H2Stream* s, std::uint64_t serial, std::uint32_t tries) {
+  asio::steady_timer timer(ctx_.h2_pool->executor(),
+                           Clock::now() + s->policy.retry->per_try_timeout);
+  co_await timer.async_wait(asio::as_tuple(asio::use_awaitable));
+  // Still this stream, still this try, and no response head yet: the try timed out.
+  if (s->serial != serial || s->server != this || s->tries != tries ||
+      s->response_headers_done || s->response_end) {
+    co_return;
+  }
+  if (may_retry(*s)) {
+    retry(*s);
+    co_return;
+  }
+  const auto ec = make_error_code(errc::response_timeout);
+  count_route_outcome(*s, ec);
+  if (s->endpoint != nullptr) s->endpoint->cancel_stream(*s, NGHTTP2_CANCEL);
+  fail_stream(*s, ec, NGHTTP2_NO_ERROR);
+  want_write();
 }
 
 asio::awaitable<void> H2Server::retry_after(H2Stream* s, std::uint64_t serial,

@@ -112,6 +112,7 @@ void H2Stream::reset() noexcept {
   replay_overflow = false;
   replay_credited = 0;
   tries = 0;
+  last_activity = {};
   ++serial;
 }
 

@@ -4,6 +4,7 @@
 // reached through the outbound listener. Load comes from h2load and from a gRPC channel, and the
 // outcomes are read from what the clients saw and from the proxy's metrics.
 #include <gtest/gtest.h>
+#include <spdlog/fmt/fmt.h>
 
 #include <filesystem>
 #include <fstream>
@@ -37,8 +38,7 @@ std::string service_yaml(const std::vector<tcp::endpoint>& endpoints, const std:
       "    addresses: [\"127.0.0.99:80\"]\n"
       "    endpoints:\n";
   for (std::size_t i = 0; i < endpoints.size(); ++i) {
-    doc += "      - addr: \"" + addr(endpoints[i]) + "\"\n";
-    doc += "        labels: {pod: e" + std::to_string(i) + "}\n";
+    doc += fmt::format("      - addr: \"{}\"\n        labels: {{pod: e{}}}\n", addr(endpoints[i]), i);
   }
   if (endpoints.empty()) doc += "      []\n";
   return doc + extra;
@@ -91,8 +91,8 @@ struct Replicas {
 Replicas lb_replicas(const std::vector<int>& latencies_ms, int fail_every = 0) {
   Replicas r;
   for (std::size_t i = 0; i < latencies_ms.size(); ++i) {
-    const std::string host = "127.0.0." + std::to_string(2 + i);
-    r.servers.push_back(lb_endpoint(host, "e" + std::to_string(i), latencies_ms[i], fail_every));
+    const std::string host = fmt::format("127.0.0.{}", 2 + i);
+    r.servers.push_back(lb_endpoint(host, fmt::format("e{}", i), latencies_ms[i], fail_every));
     EXPECT_TRUE(r.servers.back().ok()) << host;
     r.endpoints.push_back(r.servers.back().endpoint());
   }
@@ -213,6 +213,25 @@ TEST(Balance, RouteTimeoutAnswers504) {
   EXPECT_TRUE(r.out.starts_with("HTTP/1.1 504")) << r.out;
 }
 
+TEST(Balance, ATryThatTimesOutIsTriedAgainThenAnswered504) {
+  auto replicas = lb_replicas({5000});
+  auto proxy = proxy_for_vip();
+  publish(*proxy, service_yaml(replicas.endpoints,
+                               "    routes:\n"
+                               "      - match: {path_prefix: /}\n"
+                               "        name: all\n"
+                               "        retry: {http: 5xx, limit: 1, per_try_timeout: 200ms}\n"));
+  const auto r = curl({"-sS", "-i", url(*proxy)});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_TRUE(r.out.starts_with("HTTP/1.1 504")) << r.out;
+  EXPECT_NE(r.out.find("weft-proxy-error: response timed out"), std::string::npos) << r.out;
+  const auto text = proxy->registry().render();
+  const std::map<std::string, std::string> route = {{"rt_route", "all"}};
+  EXPECT_EQ(metric_value(text, "route_actual_request_total", route), 2) << text;
+  EXPECT_EQ(metric_value(text, "route_retry_requests_total", route), 1) << text;
+  EXPECT_EQ(metric_value(text, "route_response_total", route), 1) << text;
+}
+
 TEST(Balance, NoReadyEndpointIsFailfast504AndAtOnceAfter) {
   auto config = loopback_config();
   config.http_balancer.failfast_timeout = 300ms;
@@ -259,9 +278,9 @@ TEST(Balance, OneHttp2ClientConnectionSpreadsOverEveryReplica) {
   std::vector<std::unique_ptr<GrpcServer>> servers;
   std::vector<tcp::endpoint> endpoints;
   for (int i = 0; i < 3; ++i) {
-    const std::string host = "127.0.0." + std::to_string(2 + i);
+    const std::string host = fmt::format("127.0.0.{}", 2 + i);
     servers.push_back(std::make_unique<GrpcServer>(
-        std::vector<std::string>{"--name", "r" + std::to_string(i)}, host));
+        std::vector<std::string>{"--name", fmt::format("r{}", i)}, host));
     ASSERT_TRUE(servers.back()->ready());
     endpoints.push_back(servers.back()->endpoint());
   }

@@ -48,7 +48,7 @@ TEST(ProxyProcess, BadVariableExitsWithUsageCodeAndNamesIt) {
 TEST(ProxyProcess, MissingOrBadDestinationFileExitsWithUsageCodeAndNamesIt) {
   TestServer server(ServerKind::echo);
   TempFile bad("services:\n  - name: x\n    addresses: [\"10.0.0.1\"]\n");  // no port
-  for (const std::string path : {std::string("/nonexistent/destinations.yaml"), bad.path()}) {
+  for (const std::string& path : {std::string("/nonexistent/destinations.yaml"), bad.path()}) {
     auto env = loopback_env(server.endpoint());
     env["WEFT_PROXY_DESTINATIONS"] = path;
     ChildProcess p({WEFT_PROXY_BIN}, env);

@@ -1,6 +1,7 @@
 #include "support/grpc_tools.hpp"
 
 #include <signal.h>
+#include <spdlog/fmt/fmt.h>
 
 #include <filesystem>
 #include <sstream>
@@ -32,7 +33,7 @@ std::vector<std::string> server_argv(const std::vector<std::string>& args,
 
 GrpcServer::GrpcServer(const std::vector<std::string>& args, const std::string& host)
     : process_(server_argv(args, host), {}) {
-  if (const auto port = process_.wait_for_log("listening on " + host + ":", 30s)) {
+  if (const auto port = process_.wait_for_log(fmt::format("listening on {}:", host), 30s)) {
     endpoint_ = {boost::asio::ip::make_address(host),
                  static_cast<unsigned short>(std::stoi(*port))};
   }
@@ -45,9 +46,9 @@ GrpcServer::~GrpcServer() {
 
 ClientRun run_client(const boost::asio::ip::tcp::endpoint& target, const std::string& cases,
                      const std::vector<std::string>& options) {
-  std::vector<std::string> argv = {kPython, grpc_tool("grpc_client.py"), "--target",
-                                   target.address().to_string() + ":" +
-                                       std::to_string(target.port())};
+  std::vector<std::string> argv = {
+      kPython, grpc_tool("grpc_client.py"), "--target",
+      fmt::format("{}:{}", target.address().to_string(), target.port())};
   if (!cases.empty()) argv.insert(argv.end(), {"--cases", cases});
   argv.insert(argv.end(), options.begin(), options.end());
   const auto r = run_command(argv, {}, 180s);

@@ -116,6 +116,9 @@ class H1ProxyConnection {
   // h1_exchange.cpp
   boost::asio::awaitable<bool> exchange();
   boost::asio::awaitable<boost::system::error_code> direct_try(FailedAt& failed_at);
+  /// `ec`, or when a reused connection failed before any response byte and the request is safe
+  /// to send again, the outcome of one more try on a new connection to the same endpoint.
+  boost::asio::awaitable<boost::system::error_code> resend_if_stale(boost::system::error_code ec);
   boost::asio::awaitable<boost::system::error_code> attempt();
   boost::asio::awaitable<boost::system::error_code> stream_request_body();
   boost::asio::awaitable<boost::system::error_code> relay_response();

@@ -72,6 +72,9 @@ class H2Server final : public H2Connection {
   boost::asio::awaitable<void> watch_deadline(H2Stream* s, std::uint64_t serial);
   boost::asio::awaitable<void> retry_after(H2Stream* s, std::uint64_t serial,
                                            std::chrono::nanoseconds delay);
+  boost::asio::awaitable<void> watch_try(H2Stream* s, std::uint64_t serial, std::uint32_t tries);
+  bool may_retry(H2Stream& s);
+  void retry(H2Stream& s);
   void keep_for_replay(H2Stream& s, std::span<const std::uint8_t> bytes);
   void count_route_outcome(H2Stream& s, const boost::system::error_code& ec) noexcept;
   void count_route_response(H2Stream& s, const metrics::ResponseOutcome& outcome) noexcept;

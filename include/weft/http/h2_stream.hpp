@@ -130,6 +130,7 @@ struct H2Stream {
   bool replay_overflow = false;  // the body outgrew the replay buffer: no more tries
   std::size_t replay_credited = 0;  // replayed bytes the client's window was credited for already
   std::uint32_t tries = 0;       // tries after the first
+  Clock::time_point last_activity{};  // the last DATA either way (kept only for an idle timeout)
   /// Bumped whenever the bridge is handed out again: a coroutine waiting on behalf of a stream
   /// (for an endpoint, a backoff, a deadline) checks that its stream is still the same one.
   std::uint64_t serial = 0;

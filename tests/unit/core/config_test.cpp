@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <map>
+#include <span>
 
 #include "weft/core/log.hpp"
 
@@ -17,6 +18,20 @@ EnvLookup env_of(std::map<std::string, std::string> vars) {
     if (it == vars.end()) return std::nullopt;
     return it->second;
   };
+}
+
+// Each (variable, value) alone is refused with a ConfigError that names both.
+void expect_each_rejected(std::span<const std::pair<const char*, const char*>> cases) {
+  for (const auto& [name, value] : cases) {
+    try {
+      load_proxy_config(env_of({{name, value}}));
+      ADD_FAILURE() << name << "=" << value << " was accepted";
+    } catch (const ConfigError& e) {
+      EXPECT_EQ(e.variable(), name);
+      EXPECT_NE(std::string(e.what()).find(name), std::string::npos) << e.what();
+      EXPECT_NE(std::string(e.what()).find(value), std::string::npos) << e.what();
+    }
+  }
 }
 
 TEST(Config, DefaultsMatchLinkerd) {
@@ -115,16 +130,7 @@ TEST(Config, BadValuesNameTheVariable) {
       {"WEFT_PROXY_INBOUND_ORIG_DST_ADDR", "127.0.0.1:0"},
       {"WEFT_PROXY_OUTBOUND_ORIG_DST_ADDR", "nowhere"},
   };
-  for (const auto& [name, value] : cases) {
-    try {
-      load_proxy_config(env_of({{name, value}}));
-      ADD_FAILURE() << name << "=" << value << " was accepted";
-    } catch (const ConfigError& e) {
-      EXPECT_EQ(e.variable(), name);
-      EXPECT_NE(std::string(e.what()).find(name), std::string::npos) << e.what();
-      EXPECT_NE(std::string(e.what()).find(value), std::string::npos) << e.what();
-    }
-  }
+  expect_each_rejected(cases);
 }
 
 TEST(Config, HttpDefaults) {
@@ -223,16 +229,7 @@ TEST(Config, BadHttpValuesNameTheVariable) {
       {"WEFT_PROXY_HTTP2_KEEP_ALIVE_INTERVAL", "1"},
       {"WEFT_PROXY_HTTP2_KEEP_ALIVE_TIMEOUT", "-3s"},
   };
-  for (const auto& [name, value] : cases) {
-    try {
-      load_proxy_config(env_of({{name, value}}));
-      ADD_FAILURE() << name << "=" << value << " was accepted";
-    } catch (const ConfigError& e) {
-      EXPECT_EQ(e.variable(), name);
-      EXPECT_NE(std::string(e.what()).find(name), std::string::npos) << e.what();
-      EXPECT_NE(std::string(e.what()).find(value), std::string::npos) << e.what();
-    }
-  }
+  expect_each_rejected(cases);
 }
 
 TEST(Config, KeepAliveIntervalNeedsATimeout) {
@@ -250,6 +247,39 @@ TEST(Config, KeepAliveIntervalNeedsATimeout) {
     // No interval: a zero timeout is never used, so it is fine.
     EXPECT_NO_THROW(load_proxy_config(env_of({{interval, "0s"}, {timeout, "0s"}}))) << prefix;
   }
+}
+
+TEST(Config, BalancingDefaultsAreLinkerdsOutbound) {
+  const auto c = load_proxy_config(env_of({}));
+  EXPECT_TRUE(c.destinations_path.empty());
+  for (const QueueConfig* q : {&c.http_balancer, &c.tcp_balancer}) {
+    EXPECT_EQ(q->queue_capacity, 10000u);
+    EXPECT_EQ(q->failfast_timeout, 3s);
+  }
+  EXPECT_EQ(c.connect_backoff.min, 100ms);
+  EXPECT_EQ(c.connect_backoff.max, 60s);
+  EXPECT_DOUBLE_EQ(c.connect_backoff.jitter, 0.1);
+  const auto set = load_proxy_config(env_of({{"WEFT_PROXY_DESTINATIONS", "/etc/weft/d.yaml"},
+                                             {"WEFT_PROXY_OUTBOUND_HTTP_QUEUE_CAPACITY", "5"},
+                                             {"WEFT_PROXY_OUTBOUND_TCP_FAILFAST_TIMEOUT", "1s"},
+                                             {"WEFT_PROXY_OUTBOUND_CONNECT_EXP_BACKOFF_JITTER", "0"}}));
+  EXPECT_EQ(set.destinations_path, "/etc/weft/d.yaml");
+  EXPECT_EQ(set.http_balancer.queue_capacity, 5u);
+  EXPECT_EQ(set.tcp_balancer.failfast_timeout, 1s);
+  EXPECT_DOUBLE_EQ(set.connect_backoff.jitter, 0.0);
+}
+
+TEST(Config, BadBalancingValuesNameTheVariable) {
+  const std::pair<const char*, const char*> cases[] = {
+      {"WEFT_PROXY_OUTBOUND_HTTP_QUEUE_CAPACITY", "0"},
+      {"WEFT_PROXY_OUTBOUND_TCP_QUEUE_CAPACITY", "many"},
+      {"WEFT_PROXY_OUTBOUND_HTTP_FAILFAST_TIMEOUT", "3"},
+      {"WEFT_PROXY_OUTBOUND_TCP_FAILFAST_TIMEOUT", "soon"},
+      {"WEFT_PROXY_OUTBOUND_CONNECT_EXP_BACKOFF_MIN", "100"},
+      {"WEFT_PROXY_OUTBOUND_CONNECT_EXP_BACKOFF_MAX", "50ms"},  // below the 100ms minimum
+      {"WEFT_PROXY_OUTBOUND_CONNECT_EXP_BACKOFF_JITTER", "1.5"},
+  };
+  expect_each_rejected(cases);
 }
 
 TEST(Config, EveryVariableIsDocumented) {
