@@ -118,6 +118,10 @@ for rep in $(seq "$reps"); do
   done
 done
 echo "medians (proto proxy req/s cpu_us_per_req):"
-awk 'NR > 1 { k = $1 " " $2; rps[k] = rps[k] " " $5; cpu[k] = cpu[k] " " $6 }
-     function median(list,   a, n) { n = split(list, a, " "); asort(a); return a[int((n + 1) / 2)] }
-     END { for (k in rps) print "  " k, median(rps[k]), median(cpu[k]) }' "$out/results.txt" | sort
+median() { sort -n | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'; }
+for proto in h1 h2; do
+  for name in weft haproxy; do
+    rows=$(awk -v p="$proto" -v n="$name" '$1 == p && $2 == n' "$out/results.txt")
+    echo "  $proto $name $(cut -d' ' -f5 <<<"$rows" | median) $(cut -d' ' -f6 <<<"$rows" | median)"
+  done
+done
