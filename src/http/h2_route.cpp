@@ -43,7 +43,7 @@ bool H2Server::route_stream(H2Stream& s) {
     const auto value = s.request.get(kPolicyHeaderNames[i]);
     if (!value.empty()) apply_policy_header(s.policy, kPolicyHeaderNames[i], value);
   }
-  s.route_metrics = route_metrics_for(s.dest, route);
+  s.route_metrics = route_metrics_for(s, route);
   if (s.route_metrics != nullptr) s.route_metrics->count_request();
   s.dest.budget->deposit(Clock::now());
   if (s.policy.timeout.count() > 0 || s.policy.idle_timeout.count() > 0) {
@@ -53,17 +53,22 @@ bool H2Server::route_stream(H2Stream& s) {
   return true;
 }
 
-metrics::RouteMetrics* H2Server::route_metrics_for(const Destination& dest,
-                                                   const discovery::Route* route) {
+metrics::RouteMetrics* H2Server::route_metrics_for(H2Stream& s, const discovery::Route* route) {
   if (ctx_.metrics == nullptr) return nullptr;
   for (auto& cached : route_metrics_) {
-    if (cached.table == dest.table.get() && cached.route == route) return &cached.metrics;
+    if (cached->table == s.dest.table.get() && cached->route == route) return &cached->metrics;
   }
   const std::string label = route == nullptr ? std::string() : route->metric_label();
-  if (route_metrics_.size() >= kMaxRouteMetrics) route_metrics_.erase(route_metrics_.begin());
-  route_metrics_.push_back(
-      {dest.table.get(), route, ctx_.metrics->routes().open(dest.service->name, label)});
-  return &route_metrics_.back().metrics;
+  auto handle = ctx_.metrics->routes().open(s.dest.service->name, label);
+  if (route_metrics_.size() < kMaxRouteMetrics) {
+    route_metrics_.push_back(std::make_unique<CachedRouteMetrics>(
+        CachedRouteMetrics{s.dest.table.get(), route, std::move(handle)}));
+    return &route_metrics_.back()->metrics;
+  }
+  // The connection's cache is full: the stream keeps its own handle (streams hold pointers to
+  // the cached ones, so none is ever evicted).
+  s.own_route_metrics = std::move(handle);
+  return &s.own_route_metrics;
 }
 
 void H2Server::dispatch(H2Stream& s) {

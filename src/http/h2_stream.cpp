@@ -108,6 +108,7 @@ void H2Stream::reset() noexcept {
   policy = {};
   lease = {};
   route_metrics = nullptr;
+  own_route_metrics = {};
   replay.clear();
   replay_overflow = false;
   replay_credited = 0;

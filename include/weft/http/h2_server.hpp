@@ -65,7 +65,7 @@ class H2Server final : public H2Connection {
 
   // h2_route.cpp: requests to a service in the destination table.
   bool route_stream(H2Stream& s);
-  metrics::RouteMetrics* route_metrics_for(const Destination& dest, const discovery::Route* route);
+  metrics::RouteMetrics* route_metrics_for(H2Stream& s, const discovery::Route* route);
   void dispatch(H2Stream& s);
   void send_to(H2Stream& s, balance::Lease lease);
   boost::asio::awaitable<void> wait_for_endpoint(H2Stream* s, std::uint64_t serial);
@@ -92,13 +92,14 @@ class H2Server final : public H2Connection {
   std::size_t stream_count_ = 0;
   // Route handles of the authorities this connection saw, at most kMaxRoutes.
   std::vector<std::unique_ptr<metrics::HttpRoute>> routes_;
-  // Route metric handles of the (table, route) pairs this connection's streams used, a few.
+  // Route metric handles of the (table, route) pairs this connection's streams used, at most
+  // kMaxRouteMetrics; streams point to them, so they stay where they are until the connection ends.
   struct CachedRouteMetrics {
     const discovery::DestinationTable* table;
     const discovery::Route* route;
     metrics::RouteMetrics metrics;
   };
-  std::vector<CachedRouteMetrics> route_metrics_;
+  std::vector<std::unique_ptr<CachedRouteMetrics>> route_metrics_;
 };
 
 }  // namespace weft::http

@@ -126,6 +126,7 @@ struct H2Stream {
   RequestPolicy policy;
   balance::Lease lease;
   metrics::RouteMetrics* route_metrics = nullptr;  // the server connection's cached handle
+  metrics::RouteMetrics own_route_metrics;          // when the connection's cache is full
   std::string replay;            // the request body so far, for another try (up to 64 KiB)
   bool replay_overflow = false;  // the body outgrew the replay buffer: no more tries
   std::size_t replay_credited = 0;  // replayed bytes the client's window was credited for already
