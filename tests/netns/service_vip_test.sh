@@ -11,7 +11,7 @@ set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/lib/pods.sh"
 
 readonly VIP=10.96.0.10 VIP_PORT=80 APP_PORT=8080
-readonly REQUESTS=60
+readonly REQUESTS=90
 
 write_destinations() {  # write_destinations POD...: the service over those pods, renamed into place
   local file=$PODS_DIR/destinations.yaml pod
@@ -46,13 +46,16 @@ setup() {
   pod_start_proxy client "WEFT_PROXY_DESTINATIONS=$PODS_DIR/destinations.yaml"
 }
 
-# requests N: N GETs of http://VIP/who from the client pod, one connection each; prints the
-# answers one per line. Any failed request fails the test.
+# requests N: N GETs of http://VIP/who from the client pod, six at a time, one connection each;
+# prints the answers one per line. Any failed request fails the test.
 requests() {
-  local n=$1 i
-  for ((i = 0; i < n; i++)); do
-    pod_exec client curl -fsS --max-time 10 "http://$VIP:$VIP_PORT/who" || pods_fail "request $i to the virtual address failed"
-  done
+  local n=$1 out
+  out=$(pod_exec client bash -c "seq $n | xargs -P 6 -I{} curl -fsS --max-time 10 http://$VIP:$VIP_PORT/who") ||
+    pods_fail "a request to the virtual address failed"
+  local got
+  got=$(grep -c . <<<"$out")
+  ((got == n)) || pods_fail "$got answers to $n requests"
+  printf '%s\n' "$out"
 }
 
 # The proxy read the destination file a second time (the first read is at startup).
@@ -66,11 +69,13 @@ main() {
   setup
   local answers count pod
   answers=$(requests "$REQUESTS")
+  # Peak-EWMA favours the endpoints that answer fastest, so the shares need not be equal; every
+  # endpoint must have some.
   for pod in web-1 web-2 web-3; do
     count=$(grep -cx "$pod" <<<"$answers" || true)
     pods_log "$pod answered $count of $REQUESTS"
-    ((count >= 5)) || pods_fail "$pod answered only $count of $REQUESTS requests to the virtual address"
-    expect_metric client ge 5 request_total 'direction="outbound"' "dst_pod=\"$pod\"" 'dst_namespace="demo"' \
+    ((count >= 1)) || pods_fail "$pod answered none of $REQUESTS requests to the virtual address"
+    expect_metric client eq "$count" request_total 'direction="outbound"' "dst_pod=\"$pod\"" 'dst_namespace="demo"' \
       "target_addr=\"$(pod_ip "$pod"):$APP_PORT\""
   done
   expect_metric client eq "$REQUESTS" response_total 'direction="outbound"' 'status_code="200"'
