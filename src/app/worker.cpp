@@ -113,6 +113,9 @@ Worker::~Worker() {
   // Abandoned connections' frames first, while everything they reference is alive (members are
   // otherwise destroyed in reverse order, listeners and pools before the io_context).
   ioc_.shutdown();
+  // The balancers' timers belong to ioc_'s timer service: they must go while ioc_ still exists
+  // (router_ is declared, and so destroyed, after it otherwise).
+  router_.reset();
 }
 
 void Worker::add_listener(const tcp::endpoint& addr, ListenerContext ctx) {
