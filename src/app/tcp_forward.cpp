@@ -99,7 +99,7 @@ asio::awaitable<result<OpaqueEndpoint>> connect_opaque(const ListenerContext& ct
     const auto addr = lease->endpoint().addr;
     auto socket = co_await net::connect(addr, ctx.connect_timeout);
     if (socket) {
-      lease->connected();
+      lease->connected(Clock::now());
       co_return OpaqueEndpoint{std::move(*socket), addr, std::move(*lease)};
     }
     last = socket.error();

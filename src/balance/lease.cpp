@@ -40,8 +40,10 @@ void Lease::first_byte(Clock::time_point now) noexcept {
   release();
 }
 
-void Lease::connected() noexcept {
-  if (endpoint_ != nullptr) endpoint_->connect_failures = 0;
+void Lease::connected(Clock::time_point now) noexcept {
+  if (endpoint_ == nullptr) return;
+  endpoint_->connect_failures = 0;
+  picked_ = now;
 }
 
 void Lease::connect_failed(Clock::time_point now) noexcept {

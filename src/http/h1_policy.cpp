@@ -111,7 +111,7 @@ asio::awaitable<error_code> H1ProxyConnection::routed_tries(FailedAt& failed_at)
       count_route_outcome(ec, failed_at, started);
       co_return ec;
     }
-    lease_.connected();
+    lease_.connected(Clock::now());
     if (limited) {
       auto outcome = co_await (attempt() || limits_watch());
       ec = std::visit([](error_code e) { return e; }, outcome);

@@ -166,6 +166,7 @@ void H2Client::submit(H2Stream& s) {
     return;
   }
   s.endpoint_id = id;
+  if (s.lease) s.lease.connected(Clock::now());
   want_write();
 }
 

@@ -24,6 +24,7 @@ stderr. Routes:
 """
 import hashlib
 import http.server
+import socket
 import socketserver
 import sys
 import time
@@ -143,7 +144,13 @@ class Handler(http.server.BaseHTTPRequestHandler):
             self.wfile.write(b"HTTP/1.1 200 OK\r\nConnection: close\r\n\r\n" + pattern(100000))
             self.close_connection = True
         elif path == "/close-after":
+            # The response and the FIN leave in one segment (corked until the shutdown), so the
+            # proxy has the end of stream the moment it has the response: what a test of the
+            # pool's stale check needs, with no race against this thread's close.
+            self.connection.setsockopt(socket.IPPROTO_TCP, socket.TCP_CORK, 1)
             self.send_body(200, b"bye\n")
+            self.wfile.flush()
+            self.connection.shutdown(socket.SHUT_WR)
             self.close_connection = True
         elif path == "/trailers":
             # As a gRPC-style endpoint ends a body; the framing fields must not reach the client.

@@ -81,8 +81,11 @@ class Lease {
 
   /// The first response byte arrived: the time since the pick is an RTT sample; no longer pending.
   void first_byte(Clock::time_point now) noexcept;
-  /// The connection to the endpoint was made: its backoff resets.
-  void connected() noexcept;
+  /// The connection to the endpoint is ready and the request goes out on it: the backoff resets,
+  /// and the RTT is timed from here, as tower times it from call() after poll_ready. Connection
+  /// setup is not latency: a first request that paid for a handshake would otherwise mark a
+  /// healthy endpoint slow for the whole decay time.
+  void connected(Clock::time_point now) noexcept;
   /// The connection to the endpoint failed: it backs off (not ready until the backoff passes)
   /// and this lease is released.
   void connect_failed(Clock::time_point now) noexcept;

@@ -372,21 +372,25 @@ class Fleet(Cases):
     """Cases against several replicas behind one proxy address (balancing, retries, policy)."""
 
     calls = 100
+    concurrency = 1
 
     def spread(self, result):
-        """`calls` Unary calls on the one channel; counts which replica (x-served-by) answered and
-        with which status. Always ok: the test judges the counts."""
-        served_by, codes = {}, {}
-        for i in range(self.calls):
+        """`calls` Unary calls on the one channel, `concurrency` in flight at a time; counts which
+        replica (x-served-by) answered and with which status. Always ok: the test judges the
+        counts."""
+        def one(i):
             try:
                 _, call = self.unary_call.with_call(b"call %d" % i, timeout=CALL_TIMEOUT)
-                code, headers = call.code(), list(call.initial_metadata() or ())
+                return call.code(), list(call.initial_metadata() or ())
             except grpc.RpcError as e:
-                code = e.code()
-                headers = list(e.initial_metadata() or ()) + list(e.trailing_metadata() or ())
-            codes[code.name] = codes.get(code.name, 0) + 1
-            name = next((v for k, v in headers if k == "x-served-by"), "")
-            served_by[name] = served_by.get(name, 0) + 1
+                return e.code(), list(e.initial_metadata() or ()) + list(e.trailing_metadata() or ())
+
+        served_by, codes = {}, {}
+        with concurrent.futures.ThreadPoolExecutor(max_workers=self.concurrency) as pool:
+            for code, headers in pool.map(one, range(self.calls)):
+                codes[code.name] = codes.get(code.name, 0) + 1
+                name = next((v for k, v in headers if k == "x-served-by"), "")
+                served_by[name] = served_by.get(name, 0) + 1
         result["served_by"] = served_by
         result["codes"] = codes
 
@@ -433,12 +437,15 @@ def main():
     parser.add_argument("--call-timeout", type=float, default=CALL_TIMEOUT,
                         help="deadline of each call in seconds (default %(default)s)")
     parser.add_argument("--calls", type=int, default=100, help="calls of the spread case")
+    parser.add_argument("--concurrency", type=int, default=1,
+                        help="calls of the spread case in flight at a time")
     parser.add_argument("--keepalive-ms", type=int, default=0,
                         help="PING every N ms, even with no call, and give up on the connection "
                              "when an ack takes over a second")
     args = parser.parse_args()
     CALL_TIMEOUT = args.call_timeout
     Fleet.calls = args.calls
+    Fleet.concurrency = args.concurrency
     names = [n for n in args.cases.split(",") if n]
     unknown = [n for n in names if n not in DEFAULT_CASES + EXTRA_CASES]
     if unknown:

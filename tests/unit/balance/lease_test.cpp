@@ -54,6 +54,13 @@ TEST_F(LeaseOnOneEndpoint, TheFirstByteIsAnRttSampleFromThePick) {
   EXPECT_DOUBLE_EQ(e.ewma.estimate(now + 100ms), 100e6);
 }
 
+TEST_F(LeaseOnOneEndpoint, ConnectionSetupIsNotPartOfTheRttSample) {
+  Lease a = b->try_acquire(now);
+  a.connected(now + 200ms);  // a slow connect and handshake
+  a.first_byte(now + 201ms);
+  EXPECT_LT(e.ewma.estimate(now + 201ms), 31e6);  // no 201 ms peak: a 1 ms sample
+}
+
 TEST_F(LeaseOnOneEndpoint, AReleaseIsNoSample) {
   Lease a = b->try_acquire(now);
   a.release();
@@ -81,7 +88,7 @@ TEST(Lease, AConnectFailureBacksTheEndpointOffAndReleases) {
   again.connect_failed(now + 100ms);
   EXPECT_EQ(e.connect_failures, 2u);
   Lease ok(b->endpoints()[0], b, now + 1s);
-  ok.connected();
+  ok.connected(now + 1s);
   EXPECT_EQ(e.connect_failures, 0u);
 }
 
