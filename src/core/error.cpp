@@ -27,6 +27,12 @@ class WeftCategory final : public boost::system::error_category {
       case errc::request_timeout: return "request timed out";
       case errc::response_timeout: return "response timed out";
       case errc::retry_response: return "response to be retried";
+      case errc::bad_certificate: return "certificate, key or trust bundle is not valid";
+      case errc::tls_handshake: return "TLS handshake failed";
+      case errc::tls_unknown_ca: return "peer certificate is not signed by a trust anchor";
+      case errc::tls_cert_expired: return "peer certificate has expired or is not yet valid";
+      case errc::tls_identity_mismatch: return "peer identity is not the expected one";
+      case errc::tls_identity_required: return "port requires an authenticated client";
     }
     return "unknown weft error";
   }

@@ -43,6 +43,18 @@ enum class errc {
   /// Internal: a response the route retries, dropped so that the request is sent again. Never
   /// reaches a client.
   retry_response,
+  /// A certificate, key or trust bundle that does not parse or does not fit (identity files).
+  bad_certificate,
+  /// The TLS handshake failed: a protocol error, an alert from the peer, or no common parameters.
+  tls_handshake,
+  /// The peer's certificate does not chain to the trust anchors.
+  tls_unknown_ca,
+  /// The peer's certificate has expired or is not yet valid.
+  tls_cert_expired,
+  /// The peer's certificate is valid but names another identity than the one expected.
+  tls_identity_mismatch,
+  /// The inbound port requires an authenticated (mTLS) client and this one is not.
+  tls_identity_required,
 };
 
 const boost::system::error_category& weft_category() noexcept;
