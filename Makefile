@@ -6,8 +6,9 @@ BUILD_TYPE ?= Release
 CMAKE_FLAGS ?=
 CTEST_FLAGS ?=
 JOBS ?= $(shell nproc)
+FUZZ_SECONDS ?= 60
 
-.PHONY: all deps configure build test unit integration netns demo asan bench clean
+.PHONY: all deps configure build test unit integration netns demo asan fuzz bench clean
 
 all: build
 
@@ -40,8 +41,20 @@ asan:
 	@$(MAKE) test BUILD=build-asan BUILD_TYPE=RelWithDebInfo \
 	  CMAKE_FLAGS="-DWEFT_ASAN=ON -DWEFT_UBSAN=ON -DWEFT_BUILD_BENCH=OFF $(CMAKE_FLAGS)"
 
+# The ClientHello parser under libFuzzer (with ASan and UBSan) for FUZZ_SECONDS, in its own clang
+# tree. The captured hellos of the unit tests seed a corpus that stays in build-fuzz between runs;
+# a crashing input is written to build-fuzz/ as crash-<sha1>.
+fuzz: deps
+	@CC=clang CXX=clang++ cmake -S . -B build-fuzz -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \
+	  -DWEFT_FUZZ=ON -DWEFT_BUILD_TESTS=OFF -DWEFT_BUILD_BENCH=OFF >/dev/null
+	@cmake --build build-fuzz --target client_hello_fuzz
+	@mkdir -p build-fuzz/corpus/client_hello
+	@cp tests/unit/tls/data/*.bin build-fuzz/corpus/client_hello/
+	build-fuzz/bin/client_hello_fuzz -max_total_time=$(FUZZ_SECONDS) -max_len=20000 \
+	  -print_final_stats=1 -artifact_prefix=build-fuzz/ build-fuzz/corpus/client_hello
+
 bench: build
 	@bash bench/run-bench.sh
 
 clean:
-	rm -rf $(BUILD) build-asan
+	rm -rf $(BUILD) build-asan build-fuzz

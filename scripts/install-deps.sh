@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # install-deps.sh - idempotent install of everything weft needs on Debian 12:
 # build (toolchain, Boost 1.81, OpenSSL, nghttp2, llhttp sources, spdlog, GoogleTest, Google Benchmark),
+# fuzzing (clang and libFuzzer, for `make fuzz`),
 # tests (iptables, iproute2, setpriv, promtool, curl, nghttp/h2load, gRPC, websockets) and the
 # side-by-side benchmark peers (HAProxy, nghttpx, nginx, wrk, iperf3).
 # Returns quickly when all of it is already installed.
@@ -11,6 +12,8 @@ PKGS=(
   build-essential cmake ninja-build pkg-config git
   libboost1.81-dev libssl-dev libnghttp2-dev node-llhttp libspdlog-dev libfmt-dev
   libgtest-dev libgmock-dev libbenchmark-dev nlohmann-json3-dev libyaml-cpp-dev
+  # fuzzing (make fuzz): clang with libFuzzer's runtime
+  clang libclang-rt-14-dev
   # tests and demo
   iptables iproute2 util-linux procps psmisc curl openssl prometheus
   nghttp2-client python3 python3-grpcio python3-websockets
