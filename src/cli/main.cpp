@@ -1,5 +1,6 @@
-// weft: the operator's command-line tool. This first version reads proxies' admin servers
-// (`weft stat`, `weft stat tcp`); inject, top, tap, check and identity come later.
+// weft: the operator's command-line tool. It reads proxies' admin servers (`weft stat`,
+// `weft stat tcp`) and makes mTLS certificates (`weft identity`); inject, top, tap and check come
+// later.
 // Exit codes: 0 success, 1 the operation failed, 64 bad usage.
 #include <exception>
 #include <iostream>
@@ -7,6 +8,7 @@
 #include <string_view>
 #include <vector>
 
+#include "identity.hpp"
 #include "stat_golden.hpp"
 #include "stat_tcp.hpp"
 #include "weft/build_info.hpp"
@@ -25,11 +27,14 @@ void print_usage(std::ostream& out) {
          "stat\n"
          "  stat tcp ADMIN_ADDR[,...] [--interval 2s]   TCP connections and bytes each proxy has "
          "seen\n"
+         "  identity trust-anchor|issuer|issue|show     make a trust anchor, an issuer and "
+         "workload\n"
+         "                                              certificates (SPIFFE IDs); show one\n"
          "  version                                     print the version and build of this "
          "binary\n"
          "  help                                        print this help\n"
          "\n"
-         "Run 'weft stat --help' for the details of a command.\n";
+         "Run 'weft stat --help' or 'weft identity --help' for the details of a command.\n";
 }
 
 void print_version(std::ostream& out) {
@@ -63,6 +68,7 @@ int run(std::span<const std::string_view> args) {
     return 0;
   }
   if (command == "stat") return run_stat(args.subspan(1));
+  if (command == "identity") return weft::cli::run_identity(args.subspan(1), std::cout, std::cerr);
   std::cerr << "weft: unknown command '" << command << "'\n\n";
   print_usage(std::cerr);
   return kExitUsage;
