@@ -89,8 +89,8 @@ class IdentityCli : public ::testing::Test {
   [[nodiscard]] testing::AssertionResult issue(const std::string& issuer, const std::string& id,
                                                const std::string& dir,
                                                std::vector<std::string> extra = {}) {
-    std::vector<std::string> args = {"issue", "--issuer-dir", at(issuer), "--id", id, "--dir",
-                                     at(dir)};
+    std::vector<std::string> args = {"issue", "--issuer-dir", at(issuer), "--id",
+                                     id,      "--dir",        at(dir)};
     args.insert(args.end(), extra.begin(), extra.end());
     const auto r = weft(args);
     if (r.exit_code != 0) return testing::AssertionFailure() << "issue: " << r.err;
@@ -148,10 +148,11 @@ TEST_F(IdentityCli, WorkloadCertificateIsAnX509Svid) {
   EXPECT_NE(san.out.find(std::string("URI:") + kWebId), std::string::npos) << san.out;
   EXPECT_EQ(san.out.find("DNS:"), std::string::npos) << san.out;
 
-  const auto ext = openssl({"x509", "-in", tls_crt, "-noout", "-ext",
-                            "basicConstraints,keyUsage,extendedKeyUsage"});
+  const auto ext = openssl(
+      {"x509", "-in", tls_crt, "-noout", "-ext", "basicConstraints,keyUsage,extendedKeyUsage"});
   ASSERT_EQ(ext.exit_code, 0) << ext.err;
-  EXPECT_NE(ext.out.find("Basic Constraints: critical\n    CA:FALSE"), std::string::npos) << ext.out;
+  EXPECT_NE(ext.out.find("Basic Constraints: critical\n    CA:FALSE"), std::string::npos)
+      << ext.out;
   EXPECT_NE(ext.out.find("Key Usage: critical\n    Digital Signature\n"), std::string::npos)
       << ext.out;
   EXPECT_NE(ext.out.find("TLS Web Server Authentication, TLS Web Client Authentication"),
@@ -185,9 +186,8 @@ TEST_F(IdentityCli, WorkloadCertificateIsAnX509Svid) {
 
 TEST_F(IdentityCli, CertificateAuthoritiesHaveCaConstraints) {
   ASSERT_TRUE(make_ca("ca", "issuer"));
-  const auto anchor = openssl(
-      {"x509", "-in", at("ca/ca.crt"), "-noout", "-subject", "-issuer", "-ext",
-       "basicConstraints,keyUsage,subjectKeyIdentifier"});
+  const auto anchor = openssl({"x509", "-in", at("ca/ca.crt"), "-noout", "-subject", "-issuer",
+                               "-ext", "basicConstraints,keyUsage,subjectKeyIdentifier"});
   ASSERT_EQ(anchor.exit_code, 0) << anchor.err;
   EXPECT_NE(anchor.out.find("subject=CN = weft trust anchor cluster.local\n"
                             "issuer=CN = weft trust anchor cluster.local\n"),
@@ -263,12 +263,12 @@ TEST_F(IdentityCli, ShowPrintsTheIdentity) {
   ASSERT_TRUE(issue("issuer", kWebId, "web"));
   const auto r = weft({"show", "--dir", at("web")});
   EXPECT_EQ(r.exit_code, 0) << r.err;
-  for (const auto& line : {std::string("identity:     ") + kWebId + "\n",
-                           std::string("server name:  ") + kWebServerName + "\n",
-                           std::string("issuer:       CN=weft issuer cluster.local\n"),
-                           std::string("public key:   EC prime256v1\n"),
-                           std::string("(matches)\n"),
-                           std::string("chain:        ok, to CN=weft trust anchor cluster.local")}) {
+  for (const auto& line :
+       {std::string("identity:     ") + kWebId + "\n",
+        std::string("server name:  ") + kWebServerName + "\n",
+        std::string("issuer:       CN=weft issuer cluster.local\n"),
+        std::string("public key:   EC prime256v1\n"), std::string("(matches)\n"),
+        std::string("chain:        ok, to CN=weft trust anchor cluster.local")}) {
     EXPECT_NE(r.out.find(line), std::string::npos) << "want: " << line << "\n" << r.out;
   }
   // A key that is not the certificate's.
@@ -311,7 +311,8 @@ TEST_F(IdentityCli, UsageAndFileErrors) {
   EXPECT_EQ(r.exit_code, 64);
   EXPECT_NE(r.err.find("trust domain 'example.org'"), std::string::npos) << r.err;
   // An issuer directory whose ca.crt is not its anchor.
-  fs::copy_file(root_ / "ca/ca.crt", root_ / "issuer2/ca.crt", fs::copy_options::overwrite_existing);
+  fs::copy_file(root_ / "ca/ca.crt", root_ / "issuer2/ca.crt",
+                fs::copy_options::overwrite_existing);
   r = weft({"issue", "--issuer-dir", at("issuer2"), "--dir", at("x"), "--id", kWebId});
   EXPECT_EQ(r.exit_code, 1);
   EXPECT_NE(r.err.find("does not chain to"), std::string::npos) << r.err;
@@ -323,11 +324,28 @@ TEST_F(IdentityCli, UsageAndFileErrors) {
 class RevServer {
  public:
   RevServer(const std::string& server_dir, const std::string& issuer_crt)
-      : process_({"sh", "-c", "exec \"$0\" \"$@\" 1>&2", "openssl", "s_server", "-accept",
-                  "127.0.0.1:0", "-cert", server_dir + "/tls.crt", "-key",
-                  server_dir + "/tls.key", "-cert_chain", issuer_crt, "-CAfile",
-                  server_dir + "/ca.crt", "-Verify", "1", "-verify_return_error", "-tls1_3",
-                  "-naccept", "1", "-rev"},
+      : process_({"sh",
+                  "-c",
+                  "exec \"$0\" \"$@\" 1>&2",
+                  "openssl",
+                  "s_server",
+                  "-accept",
+                  "127.0.0.1:0",
+                  "-cert",
+                  server_dir + "/tls.crt",
+                  "-key",
+                  server_dir + "/tls.key",
+                  "-cert_chain",
+                  issuer_crt,
+                  "-CAfile",
+                  server_dir + "/ca.crt",
+                  "-Verify",
+                  "1",
+                  "-verify_return_error",
+                  "-tls1_3",
+                  "-naccept",
+                  "1",
+                  "-rev"},
                  {}) {
     const auto accept = process_.wait_for_log("ACCEPT 127.0.0.1:", 10s);
     port_ = accept ? *accept : "";
@@ -344,9 +362,10 @@ class RevServer {
 /// and CLOSE, which makes s_server end the connection.
 CommandResult s_client(const std::string& port, const std::string& client_dir,
                        const std::string& ca_file, const std::string& issuer_crt) {
-  std::vector<std::string> args = {"openssl", "s_client", "-connect", "127.0.0.1:" + port,
-                                   "-servername", kWebServerName, "-CAfile", ca_file,
-                                   "-verify_return_error", "-tls1_3", "-brief", "-ign_eof"};
+  std::vector<std::string> args = {"openssl",           "s_client",    "-connect",
+                                   "127.0.0.1:" + port, "-servername", kWebServerName,
+                                   "-CAfile",           ca_file,       "-verify_return_error",
+                                   "-tls1_3",           "-brief",      "-ign_eof"};
   if (!client_dir.empty()) {
     args.insert(args.end(), {"-cert", client_dir + "/tls.crt", "-key", client_dir + "/tls.key",
                              "-cert_chain", issuer_crt});
