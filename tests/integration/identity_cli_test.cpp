@@ -8,8 +8,8 @@
 #include <algorithm>
 #include <filesystem>
 #include <fstream>
-#include <sstream>
 
+#include "support/openssl_tools.hpp"
 #include "support/process.hpp"
 
 namespace weft::test {
@@ -22,27 +22,7 @@ constexpr const char* kWebId = "spiffe://cluster.local/ns/web/sa/default";
 constexpr const char* kWebServerName = "default.web.serviceaccount.identity.cluster.local";
 constexpr const char* kBotId = "spiffe://cluster.local/ns/vote/sa/bot";
 
-std::string slurp(const fs::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::ostringstream text;
-  text << in.rdbuf();
-  return text.str();
-}
-
-/// The PEM blocks of a file, each with its BEGIN and END lines.
-std::vector<std::string> pem_blocks(const std::string& text) {
-  static const std::string kEnd = "-----END CERTIFICATE-----\n";
-  std::vector<std::string> blocks;
-  std::size_t at = 0;
-  while (true) {
-    const auto begin = text.find("-----BEGIN CERTIFICATE-----", at);
-    if (begin == std::string::npos) return blocks;
-    const auto end = text.find(kEnd, begin);
-    if (end == std::string::npos) return blocks;
-    blocks.push_back(text.substr(begin, end + kEnd.size() - begin));
-    at = end + kEnd.size();
-  }
-}
+std::string slurp(const fs::path& path) { return file_text(path.string()); }
 
 unsigned file_mode(const fs::path& path) {
   struct stat st {};
@@ -99,7 +79,7 @@ class IdentityCli : public ::testing::Test {
 
   /// The first certificate of `dir`/tls.crt alone, in `dir`/leaf.pem, for `openssl verify`.
   std::string leaf_of(const std::string& dir) const {
-    const auto blocks = pem_blocks(slurp(root_ / dir / "tls.crt"));
+    const auto blocks = pem_certificates(slurp(root_ / dir / "tls.crt"));
     const auto path = at(dir + "/leaf.pem");
     std::ofstream(path) << (blocks.empty() ? std::string() : blocks.front());
     return path;
@@ -138,7 +118,7 @@ TEST_F(IdentityCli, WorkloadCertificateIsAnX509Svid) {
   ASSERT_TRUE(make_ca("ca", "issuer"));
   ASSERT_TRUE(issue("issuer", kWebId, "web"));
   // tls.crt: the leaf, then the issuer.
-  const auto blocks = pem_blocks(slurp(root_ / "web/tls.crt"));
+  const auto blocks = pem_certificates(slurp(root_ / "web/tls.crt"));
   ASSERT_EQ(blocks.size(), 2u);
   EXPECT_EQ(blocks[1], slurp(root_ / "issuer/issuer.crt"));
 
@@ -319,43 +299,18 @@ TEST_F(IdentityCli, UsageAndFileErrors) {
 }
 
 /// `openssl s_server -rev` (echoes each line reversed) with `server`'s files, requiring a client
-/// certificate that chains to its ca.crt; it serves one connection. Its stdout goes to the
-/// captured stderr so that the test can read the port and what it verified.
+/// certificate that chains to its ca.crt; it serves one connection.
 class RevServer {
  public:
   RevServer(const std::string& server_dir, const std::string& issuer_crt)
-      : process_({"sh",
-                  "-c",
-                  "exec \"$0\" \"$@\" 1>&2",
-                  "openssl",
-                  "s_server",
-                  "-accept",
-                  "127.0.0.1:0",
-                  "-cert",
-                  server_dir + "/tls.crt",
-                  "-key",
-                  server_dir + "/tls.key",
-                  "-cert_chain",
-                  issuer_crt,
-                  "-CAfile",
-                  server_dir + "/ca.crt",
-                  "-Verify",
-                  "1",
-                  "-verify_return_error",
-                  "-tls1_3",
-                  "-naccept",
-                  "1",
-                  "-rev"},
-                 {}) {
-    const auto accept = process_.wait_for_log("ACCEPT 127.0.0.1:", 10s);
-    port_ = accept ? *accept : "";
-  }
-  const std::string& port() const { return port_; }
-  ChildProcess& process() { return process_; }
+      : server_({"-cert", server_dir + "/tls.crt", "-key", server_dir + "/tls.key", "-cert_chain",
+                 issuer_crt, "-CAfile", server_dir + "/ca.crt", "-Verify", "1",
+                 "-verify_return_error", "-tls1_3", "-naccept", "1", "-rev"}) {}
+  std::string port() const { return server_.ok() ? std::to_string(server_.endpoint().port()) : ""; }
+  ChildProcess& process() { return server_.process(); }
 
  private:
-  ChildProcess process_;
-  std::string port_;
+  OpensslServer server_;
 };
 
 /// `openssl s_client` to the server as `client_dir`'s identity (none when empty): sends "ping",
@@ -378,7 +333,7 @@ TEST_F(IdentityCli, MutualTlsHandshakeWithOpensslServerAndClient) {
   ASSERT_TRUE(issue("issuer", kWebId, "web"));
   ASSERT_TRUE(issue("issuer", kBotId, "bot"));
   // s_server sends its certificate and the -cert_chain file: the second block of tls.crt.
-  const auto chain = pem_blocks(slurp(root_ / "web/tls.crt"));
+  const auto chain = pem_certificates(slurp(root_ / "web/tls.crt"));
   ASSERT_EQ(chain.size(), 2u);
   std::ofstream(at("chain.pem")) << chain[1];
   RevServer server(at("web"), at("chain.pem"));

@@ -22,6 +22,7 @@ struct Stream {
   std::string path;
   std::string body;  // request body (echo) or response body (size)
   std::vector<std::pair<std::string, std::string>> trailers;
+  std::string request_headers;  // "name: value\n" for each regular request field (GET /headers)
   std::string response;
   std::size_t sent = 0;
   bool echo_trailers = false;
@@ -96,6 +97,7 @@ int on_header(nghttp2_session*, const nghttp2_frame* frame, const std::uint8_t* 
   std::string v(reinterpret_cast<const char*>(value), valuelen);
   if (frame->headers.cat == NGHTTP2_HCAT_REQUEST) {
     if (k == ":path") s->path = v;
+    if (!k.starts_with(":")) s->request_headers += k + ": " + v + "\n";
   } else {
     s->trailers.emplace_back(std::move(k), std::move(v));
   }
@@ -120,6 +122,11 @@ int on_frame_recv(nghttp2_session* session, const nghttp2_frame* frame, void* us
       return 0;
     }
     if (s->path == "/die") {
+      respond(c, id);
+      return 0;
+    }
+    if (s->path == "/headers") {
+      s->response = s->request_headers;
       respond(c, id);
       return 0;
     }

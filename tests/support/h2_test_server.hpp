@@ -3,6 +3,7 @@
 // blocking sockets, a thread per connection, on 127.0.0.1 with a kernel-chosen port.
 //   POST /echo     the request body back, then the request's trailers plus x-echo-trailer: 1
 //   GET  /size/N   N bytes of a fixed pattern (pattern_bytes(N))
+//   GET  /headers  the request's regular header fields as received, "name: value" per line
 //   GET  /reset    RST_STREAM(ENHANCE_YOUR_CALM) at once
 //   GET  /hang     no response; the stream's reset code is recorded
 //   GET  /die      a response head and 1,000 body bytes, then the connection closes

@@ -30,18 +30,6 @@ std::string hex(const unsigned char* data, unsigned len) {
   return out;
 }
 
-asio::awaitable<void> echo(tcp::socket s) {
-  std::array<char, 16384> buf;
-  for (;;) {
-    auto [ec, n] = co_await s.async_read_some(asio::buffer(buf), kAwait);
-    if (ec) break;
-    auto [wec, w] = co_await asio::async_write(s, asio::buffer(buf.data(), n), kAwait);
-    if (wec) co_return;
-  }
-  boost::system::error_code ignored;
-  s.shutdown(tcp::socket::shutdown_send, ignored);
-}
-
 asio::awaitable<void> sink(tcp::socket s) {
   std::unique_ptr<EVP_MD_CTX, decltype(&EVP_MD_CTX_free)> ctx(EVP_MD_CTX_new(), EVP_MD_CTX_free);
   EVP_DigestInit_ex(ctx.get(), EVP_sha256(), nullptr);
@@ -76,7 +64,27 @@ TestServer::TestServer(ServerKind kind)
           if (ec) co_return;
           ++accepted_;
           switch (kind_) {
-            case ServerKind::echo: asio::co_spawn(ioc_, echo(std::move(s)), asio::detached); break;
+            case ServerKind::echo:
+              asio::co_spawn(
+                  ioc_,
+                  [this, s = std::move(s)]() mutable -> asio::awaitable<void> {
+                    std::array<char, 16384> buf;
+                    for (;;) {
+                      auto [ec, n] = co_await s.async_read_some(asio::buffer(buf), kAwait);
+                      if (ec) break;
+                      {
+                        std::lock_guard lock(mutex_);
+                        received_.append(buf.data(), n);
+                      }
+                      auto [wec, w] =
+                          co_await asio::async_write(s, asio::buffer(buf.data(), n), kAwait);
+                      if (wec) co_return;
+                    }
+                    boost::system::error_code ignored;
+                    s.shutdown(tcp::socket::shutdown_send, ignored);
+                  },
+                  asio::detached);
+              break;
             case ServerKind::sink_sha256:
               asio::co_spawn(ioc_, sink(std::move(s)), asio::detached);
               break;

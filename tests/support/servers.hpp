@@ -29,7 +29,8 @@ class TestServer {
   TestServer& operator=(const TestServer&) = delete;
 
   boost::asio::ip::tcp::endpoint endpoint() const { return endpoint_; }
-  /// For speak_first: every byte received on connections that reached EOF, in order of EOF.
+  /// For speak_first: every byte received on connections that reached EOF, in order of EOF. For
+  /// echo: every byte read so far, all connections together (what reached the endpoint).
   std::string received() const;
   std::size_t accepted() const noexcept { return accepted_.load(); }
 
