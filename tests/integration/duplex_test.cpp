@@ -44,8 +44,11 @@ TEST(Duplex, CopyFallbackWithoutPipesIsByteExactWithHalfClose) {
             {metrics::Direction::outbound, metrics::Peer::src, sink.endpoint(), "loopback"});
         auto endpoint_metrics = registry.shard(0).open_tcp(
             {metrics::Direction::outbound, metrics::Peer::dst, sink.endpoint(), "loopback"});
-        co_return co_await net::duplex({client, client_metrics}, {*endpoint, endpoint_metrics},
-                                       {buffers, pipes}, std::chrono::seconds(30));
+        net::Stream client_stream(std::move(client));
+        net::Stream endpoint_stream(std::move(*endpoint));
+        co_return co_await net::duplex({client_stream, client_metrics},
+                                       {endpoint_stream, endpoint_metrics}, {buffers, pipes},
+                                       std::chrono::seconds(30));
       },
       asio::use_future);
   std::thread loop([&] { ioc.run(); });

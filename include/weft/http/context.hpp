@@ -15,6 +15,7 @@
 #include "weft/net/buffer_pool.hpp"
 #include "weft/net/drain_signal.hpp"
 #include "weft/net/pipe_pool.hpp"
+#include "weft/net/stream.hpp"
 
 namespace weft::http {
 
@@ -50,16 +51,17 @@ struct HttpContext {
   }
 };
 
-/// A client connection that detection found to speak HTTP/1, with the bytes detection read
+/// A client connection (plaintext, or TLS the proxy terminated) that detection found to speak
+/// HTTP/1, with the bytes detection read
 /// (parsed before anything more is read). `target` is its original destination. Ends when the
 /// client closes, on a protocol error (after answering it), on idle timeout, or after drain.
-boost::asio::awaitable<void> serve_h1(const HttpContext& ctx, boost::asio::ip::tcp::socket client,
+boost::asio::awaitable<void> serve_h1(const HttpContext& ctx, net::Stream client,
                                       boost::asio::ip::tcp::endpoint target,
                                       std::span<const std::byte> detected,
                                       metrics::TcpConnMetrics client_metrics);
 
 /// The same for a client connection that sent the HTTP/2 preface (h2c prior knowledge).
-boost::asio::awaitable<void> serve_h2(const HttpContext& ctx, boost::asio::ip::tcp::socket client,
+boost::asio::awaitable<void> serve_h2(const HttpContext& ctx, net::Stream client,
                                       boost::asio::ip::tcp::endpoint target,
                                       std::span<const std::byte> detected,
                                       metrics::TcpConnMetrics client_metrics);

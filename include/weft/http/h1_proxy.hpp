@@ -26,12 +26,13 @@
 #include "weft/metrics/http.hpp"
 #include "weft/metrics/route.hpp"
 #include "weft/net/buffer_pool.hpp"
+#include "weft/net/stream.hpp"
 
 namespace weft::http {
 
 class H1ProxyConnection {
  public:
-  H1ProxyConnection(const HttpContext& ctx, boost::asio::ip::tcp::socket client,
+  H1ProxyConnection(const HttpContext& ctx, net::Stream client,
                     boost::asio::ip::tcp::endpoint target, std::span<const std::byte> detected,
                     metrics::TcpConnMetrics client_metrics);
   H1ProxyConnection(const H1ProxyConnection&) = delete;
@@ -148,7 +149,7 @@ class H1ProxyConnection {
   void observe_latency() noexcept;
 
   const HttpContext& ctx_;
-  boost::asio::ip::tcp::socket client_;
+  net::Stream client_;
   boost::asio::ip::tcp::endpoint target_;
   metrics::TcpConnMetrics client_metrics_;
   ReadBuffer client_buf_;

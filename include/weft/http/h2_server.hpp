@@ -22,7 +22,7 @@ namespace weft::http {
 
 class H2Server final : public H2Connection {
  public:
-  H2Server(const HttpContext& ctx, boost::asio::ip::tcp::socket socket,
+  H2Server(const HttpContext& ctx, net::Stream stream,
            boost::asio::ip::tcp::endpoint target, metrics::TcpConnMetrics metrics);
   ~H2Server() override;
 
