@@ -130,7 +130,7 @@ asio::awaitable<void> forward_tcp(const ListenerContext& ctx, tcp::socket socket
   }
 
   auto client_metrics =
-      ctx.metrics->open_tcp({ctx.direction, metrics::Peer::src, *target, ctx.client_no_tls_reason});
+      ctx.metrics->open_tcp({ctx.direction, metrics::Peer::src, *target, ctx.client_tls});
 
   // Outbound connections to a service in the destination table are balanced over its endpoints;
   // a service marked opaque skips detection.
@@ -161,8 +161,10 @@ asio::awaitable<void> forward_tcp(const ListenerContext& ctx, tcp::socket socket
     client_metrics.close(endpoint.error());
     co_return;
   }
+  // mTLS: TlsRef::established(identity) for a meshed endpoint it connects to with TLS, as
+  // HttpContext::endpoint_tls_for labels HTTP to the same endpoint.
   metrics::TcpTarget endpoint_target{ctx.direction, metrics::Peer::dst, endpoint->addr,
-                                     ctx.endpoint_no_tls_reason};
+                                     ctx.endpoint_tls};
   if (endpoint->lease) endpoint_target.dst_labels = endpoint->lease.endpoint().metric_labels;
   auto endpoint_metrics = ctx.metrics->open_tcp(endpoint_target);
   if (!co_await replay(detection, client, client_metrics, endpoint->stream, endpoint_metrics)) {

@@ -125,9 +125,10 @@ asio::awaitable<error_code> H1ProxyConnection::acquire_endpoint(bool fresh) {
   }
   auto socket = co_await net::connect(endpoint_addr_, ctx_.connect_timeout);
   if (!socket) co_return socket.error();
+  const discovery::Endpoint* known = lease_ ? &lease_.endpoint() : nullptr;
   metrics::TcpTarget tcp_target{ctx_.direction, metrics::Peer::dst, endpoint_addr_,
-                                ctx_.endpoint_no_tls_reason};
-  if (lease_) tcp_target.dst_labels = lease_.endpoint().metric_labels;
+                                ctx_.endpoint_tls_for(known)};
+  if (known != nullptr) tcp_target.dst_labels = known->metric_labels;
   endpoint_.emplace(
       H1EndpointConn{net::Stream(std::move(*socket)), ctx_.metrics->open_tcp(tcp_target), false});
   co_return error_code{};

@@ -51,6 +51,7 @@ H1ProxyConnection::H1ProxyConnection(const HttpContext& ctx, net::Stream client,
       client_(std::move(client)),
       target_(target),
       client_metrics_(std::move(client_metrics)),
+      client_tls_(client_metrics_.tls_or(ctx.client_tls)),
       request_parser_(MessageKind::request, request_events_,
                       {.max_head_bytes = ctx.http1_max_head_bytes}),
       response_parser_(MessageKind::response, response_events_,
@@ -136,9 +137,10 @@ asio::awaitable<H1ProxyConnection::ReadOutcome> H1ProxyConnection::read_request_
   }
 }
 
-void H1ProxyConnection::open_route(const tcp::endpoint& target, std::string_view dst_labels) {
-  metrics::HttpTarget t{ctx_.direction, authority_, target, ctx_.route_no_tls_reason()};
-  t.dst_labels = dst_labels;
+void H1ProxyConnection::open_route(const tcp::endpoint& target,
+                                   const discovery::Endpoint* endpoint) {
+  metrics::HttpTarget t{ctx_.direction, authority_, target, ctx_.route_tls(client_tls_, endpoint)};
+  if (endpoint != nullptr) t.dst_labels = endpoint->metric_labels;
   if (!route_ || !route_.matches(t)) route_ = ctx_.metrics->http().open_route(t);
 }
 

@@ -87,7 +87,8 @@ H2Client::H2Client(H2ClientPool& pool, const HttpContext& ctx, tcp::endpoint tar
                    ctx.idle_timeout),
       pool_(pool),
       ctx_(ctx),
-      target_(std::move(target)) {}
+      target_(std::move(target)),
+      endpoint_tls_(metrics::TlsLabels::from(ctx.endpoint_tls)) {}
 
 H2Client::~H2Client() {
   failed_ = true;
@@ -106,8 +107,8 @@ asio::awaitable<void> H2Client::run_connection() {
     co_return;
   }
   stream_ = net::Stream(std::move(*socket));
-  metrics_ = ctx_.metrics->open_tcp(
-      {ctx_.direction, metrics::Peer::dst, target_, ctx_.endpoint_no_tls_reason});
+  metrics_ =
+      ctx_.metrics->open_tcp({ctx_.direction, metrics::Peer::dst, target_, endpoint_tls_.ref()});
   set_session(make_session(false, client_callbacks(), this, *ctx_.h2_client));
   connected_ = true;
   // Streams that waited for the connection go out now. submit() may detach a stream (and the

@@ -98,7 +98,8 @@ H2Server::H2Server(const HttpContext& ctx, net::Stream stream, tcp::endpoint tar
     : H2Connection(std::move(stream), std::move(metrics), *ctx.buffers, ctx.config->h2_server,
                    ctx.idle_timeout),
       ctx_(ctx),
-      target_(std::move(target)) {
+      target_(std::move(target)),
+      client_tls_(metrics_.tls_or(ctx.client_tls)) {
   set_session(make_session(true, server_callbacks(), this, ctx.config->h2_server));
 }
 
@@ -256,13 +257,14 @@ void H2Server::start_request(H2Stream& s) {
 }
 
 metrics::HttpRoute* H2Server::route_for(H2Stream& s, const tcp::endpoint& endpoint,
-                                        std::string_view dst_labels) {
+                                        const discovery::Endpoint* known) {
   auto* m = http_metrics(ctx_);
   if (m == nullptr) return nullptr;
   auto authority = s.request.get(":authority");
   if (authority.empty()) authority = s.request.get("host");
-  metrics::HttpTarget target{ctx_.direction, authority, endpoint, ctx_.route_no_tls_reason()};
-  target.dst_labels = dst_labels;
+  metrics::HttpTarget target{ctx_.direction, authority, endpoint,
+                             ctx_.route_tls(client_tls_, known)};
+  if (known != nullptr) target.dst_labels = known->metric_labels;
   for (auto& r : routes_) {
     if (r->matches(target)) return r.get();
   }
