@@ -16,6 +16,7 @@
 #include "weft/net/drain_signal.hpp"
 #include "weft/net/pipe_pool.hpp"
 #include "weft/net/stream.hpp"
+#include "weft/tls/mesh.hpp"
 
 namespace weft::http {
 
@@ -38,9 +39,11 @@ struct HttpContext {
   const core::HttpConfig* config;        // this direction's HTTP settings
   const core::Http2Settings* h2_client;  // settings of connections to endpoints
   std::size_t http1_max_head_bytes;
-  /// The TLS label of a client connection of this listener, unless its own says otherwise: a
-  /// connection's label is the one its tcp handle was opened with (TcpConnMetrics::tls_or; see
-  /// serve_h1), so mTLS sets it per connection where it opens that handle.
+  /// The TLS label of a client connection of this listener, unless its own says otherwise.
+  /// Per connection: serve_h1 and serve_h2 label inbound HTTP series with the label their
+  /// `client_metrics` handle was opened with (TcpConnMetrics::tls_or), this one when the handle
+  /// is empty. So whoever accepts the connection (mTLS: with the client's verified identity)
+  /// opens that handle with its label, and the requests are labelled alike, with no parameter.
   metrics::TlsRef client_tls;
   /// The TLS label of a connection to an endpoint, unless endpoint_tls_for says otherwise.
   metrics::TlsRef endpoint_tls;
@@ -53,15 +56,18 @@ struct HttpContext {
   /// Outbound: the worker's router (requests to services in the destination table are balanced
   /// and follow their route's policy). Inbound: nullptr (requests go to the original destination).
   Router* router = nullptr;
+  /// The worker's mTLS state; nullptr without WEFT_PROXY_IDENTITY_DIR. Outbound, connections to
+  /// endpoints the table gives an identity are mTLS (tls::secure).
+  tls::Mesh* mesh = nullptr;
 
   /// The TLS label of a connection to `endpoint` (nullptr: an original destination that the
   /// destination table does not know): its tcp series (peer="dst") and, outbound, its HTTP
-  /// series. For now endpoint_tls for every endpoint: connections are plaintext. mTLS returns
-  /// TlsRef::established(endpoint->identity) (server_id) for a meshed endpoint it connects to
-  /// with TLS; the identity lives as long as the table version the caller's lease holds.
-  metrics::TlsRef endpoint_tls_for(
-      [[maybe_unused]] const discovery::Endpoint* endpoint) const noexcept {
-    return endpoint_tls;
+  /// series: TlsRef::established(endpoint->identity) (server_id) for a meshed endpoint, which
+  /// is connected to with mTLS; endpoint_tls otherwise. The identity lives as long as the table
+  /// version the caller's lease holds.
+  metrics::TlsRef endpoint_tls_for(const discovery::Endpoint* endpoint) const noexcept {
+    return tls::meshed(mesh, endpoint) ? metrics::TlsRef::established(endpoint->identity)
+                                       : endpoint_tls;
   }
 
   /// The TLS label of an HTTP series: inbound, the client connection's (`client`); outbound,
@@ -71,6 +77,15 @@ struct HttpContext {
     return direction == metrics::Direction::outbound ? endpoint_tls_for(endpoint) : client;
   }
 };
+
+/// The verified SPIFFE ID of an inbound mTLS client (its connection's TLS label), for the
+/// weft-client-id field of the requests it sends; empty for any other client.
+inline std::string_view client_id(const HttpContext& ctx, metrics::TlsRef client_tls) noexcept {
+  return ctx.direction == metrics::Direction::inbound &&
+                 client_tls.status == metrics::TlsStatus::established
+             ? client_tls.value
+             : std::string_view{};
+}
 
 /// A client connection (plaintext, or TLS the proxy terminated) that detection found to speak
 /// HTTP/1, with the bytes detection read
