@@ -6,6 +6,7 @@
 // No request may fail, both proxies count three good loads, and B serves the newest certificate.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <mutex>
@@ -119,11 +120,18 @@ TEST_F(MtlsRotation, NoRequestFailsWhileBothIdentitiesRotateTwice) {
   pooled.stop();
   fresh.stop();
 
+  double requests = 0;
   for (const auto* loop : {&pooled, &fresh}) {
     for (std::size_t i = 0; i < loop->runs().size(); ++i) {
       EXPECT_TRUE(loop->runs()[i].clean()) << "batch " << i << "\n" << loop->runs()[i].output;
+      requests += std::max(loop->runs()[i].total, 0);
     }
   }
+  // Every request crossed the mesh hop as mTLS from web.
+  EXPECT_TRUE(wait_for_metric(*b, "request_total",
+                              {{"direction", "inbound"}, {"tls", "true"}, {"client_id", id("web")}},
+                              requests))
+      << dump_metric(*b, "request_total");
   for (const auto* proxy : {b.get(), a_http.get(), a_tcp.get()}) {
     const auto text = proxy->registry().render();
     // Three loads: the first and one per round (more would mean a set read twice).

@@ -117,7 +117,7 @@ TEST_F(Mtls, Http1CarriesTheVerifiedClientIdAndDropsAForgedOne) {
   TempFile upload(body);
   const auto r = curl_reply({"--data-binary", "@" + upload.path()}, url + "/sha256");
   ASSERT_EQ(r.status, 200) << r.error << r.head;
-  EXPECT_EQ(r.body, fmt::format("{} {}", body.size(), sha256_hex(body)));
+  EXPECT_EQ(r.body, fmt::format("{} {}\n", body.size(), sha256_hex(body)));
   const auto down = curl_reply({}, url + "/bytes/1000000");
   ASSERT_EQ(down.status, 200) << down.error << down.head;
   EXPECT_EQ(down.body.size(), 1000000u);

@@ -1,9 +1,13 @@
 #include "support/openssl_tools.hpp"
 
 #include <fmt/format.h>
+#include <stdlib.h>
+#include <sys/stat.h>
 
+#include <filesystem>
 #include <fstream>
 #include <sstream>
+#include <stdexcept>
 
 namespace weft::test {
 
@@ -44,10 +48,20 @@ std::string write_intermediates(const std::string& crt_path, const std::string& 
 
 namespace {
 
-std::vector<std::string> s_server_argv(const std::vector<std::string>& args) {
-  // Through sh so that s_server's stdout (ACCEPT, received data) lands in the captured stderr.
+std::string make_input_dir() {
+  std::string tmpl = (std::filesystem::temp_directory_path() / "weft-s_server-XXXXXX").string();
+  if (::mkdtemp(tmpl.data()) == nullptr) throw std::runtime_error("mkdtemp failed");
+  if (::mkfifo((tmpl + "/stdin").c_str(), 0600) != 0) throw std::runtime_error("mkfifo failed");
+  return tmpl;
+}
+
+std::vector<std::string> s_server_argv(const std::string& fifo,
+                                       const std::vector<std::string>& args) {
+  // A FIFO opened for reading and writing never reaches its end and never blocks the open. The
+  // shell execs s_server, so the child's PID is s_server's; its stdout goes to the captured
+  // stderr.
   std::vector<std::string> argv = {
-      "sh", "-c", "exec \"$0\" \"$@\" 1>&2", "openssl", "s_server", "-accept", "127.0.0.1:0"};
+      "sh", "-c", "exec 0<>\"$0\"; exec openssl s_server -accept 127.0.0.1:0 \"$@\" 1>&2", fifo};
   argv.insert(argv.end(), args.begin(), args.end());
   return argv;
 }
@@ -55,12 +69,17 @@ std::vector<std::string> s_server_argv(const std::vector<std::string>& args) {
 }  // namespace
 
 OpensslServer::OpensslServer(const std::vector<std::string>& args)
-    : process_(s_server_argv(args), {}) {
+    : dir_(make_input_dir()), process_(s_server_argv(dir_ + "/stdin", args), {}) {
   const auto port = process_.wait_for_log("ACCEPT 127.0.0.1:", 10s);
   if (port && !port->empty()) {
     endpoint_ = {boost::asio::ip::make_address("127.0.0.1"),
                  static_cast<std::uint16_t>(std::stoi(*port))};
   }
+}
+
+OpensslServer::~OpensslServer() {
+  std::error_code ignored;
+  std::filesystem::remove_all(dir_, ignored);
 }
 
 CommandResult run_s_client(const boost::asio::ip::tcp::endpoint& target,

@@ -27,10 +27,14 @@ std::vector<std::string> pem_certificates(const std::string& text);
 std::string write_intermediates(const std::string& crt_path, const std::string& out_path);
 
 /// `openssl s_server -accept 127.0.0.1:0 ARGS...`, stdout merged into the captured stderr, killed
-/// (by PID) with the object. Waits (10 s at most) for its ACCEPT line: check ok() after.
+/// (by PID) with the object. Waits (10 s at most) for its ACCEPT line: check ok() after. Its
+/// input is a FIFO that never ends, so that the interactive mode (no -www, -rev...), which quits
+/// at the end of its input, keeps serving and prints what each client sends.
 class OpensslServer {
  public:
   explicit OpensslServer(const std::vector<std::string>& args);
+  ~OpensslServer();
+  OpensslServer(const OpensslServer&) = delete;
   bool ok() const noexcept { return endpoint_.port() != 0; }
   const boost::asio::ip::tcp::endpoint& endpoint() const noexcept { return endpoint_; }
   /// Everything s_server printed so far (handshake results, received data, errors).
@@ -38,6 +42,7 @@ class OpensslServer {
   ChildProcess& process() noexcept { return process_; }
 
  private:
+  std::string dir_;  // holds the input FIFO
   ChildProcess process_;
   boost::asio::ip::tcp::endpoint endpoint_;
 };
