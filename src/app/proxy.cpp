@@ -59,16 +59,48 @@ Proxy::Proxy(core::ProxyConfig config, std::unique_ptr<net::OrigDst> inbound_ori
       throw core::ConfigError("WEFT_PROXY_DESTINATIONS", config_.destinations_path,
                               fmt::format("a readable destination file ({})", e.what()));
     }
-    registry_->set_extra_families([file = destination_file_.get()](metrics::TextWriter& w) {
-      constexpr std::string_view kName = "destination_reloads_total";
-      w.family(kName, "Reads of the destination file (WEFT_PROXY_DESTINATIONS) by outcome",
-               metrics::MetricType::counter);
-      const metrics::Label ok{"result", "ok"};
-      const metrics::Label error{"result", "error"};
-      // The read at startup counts as the first good one.
-      w.sample(kName, std::span(&ok, 1), file->reloads() + 1);
-      w.sample(kName, std::span(&error, 1), file->reload_errors());
+  }
+  if (!config_.identity_dir.empty()) {
+    // Missing or bad files do not stop the startup (a CSI driver may write them a moment after
+    // the container starts): the proxy stays unready, keeps looking, and says why in the log.
+    try {
+      identity_files_ = std::make_unique<tls::IdentitySource>(
+          admin_ioc_, config_.identity_dir, config_.identity_trust_anchors,
+          std::chrono::milliseconds(1000));
+    } catch (const std::exception& e) {
+      throw core::ConfigError("WEFT_PROXY_IDENTITY_TRUST_ANCHORS", "(inline PEM)", e.what());
+    }
+    identity_files_->on_load([this] {
+      if (started_.load()) ready_.store(true, std::memory_order_release);
     });
+    identity_files_->start(identity_);
+  }
+  registry_->set_extra_families([this](metrics::TextWriter& w) { render_control_metrics(w); });
+}
+
+void Proxy::render_control_metrics(metrics::TextWriter& w) const {
+  if (destination_file_) {
+    constexpr std::string_view kName = "destination_reloads_total";
+    w.family(kName, "Reads of the destination file (WEFT_PROXY_DESTINATIONS) by outcome",
+             metrics::MetricType::counter);
+    const metrics::Label ok{"result", "ok"};
+    const metrics::Label error{"result", "error"};
+    // The read at startup counts as the first good one.
+    w.sample(kName, std::span(&ok, 1), destination_file_->reloads() + 1);
+    w.sample(kName, std::span(&error, 1), destination_file_->reload_errors());
+  }
+  if (identity_files_) {
+    constexpr std::string_view kExpiry = "identity_cert_expiration_timestamp_seconds";
+    w.family(kExpiry, "When the loaded workload certificate expires (UNIX seconds; 0 before one)",
+             metrics::MetricType::gauge);
+    w.sample(kExpiry, {}, identity_files_->expiration_seconds());
+    constexpr std::string_view kRefresh = "identity_cert_refresh_total";
+    w.family(kRefresh, "Loads of the identity files (WEFT_PROXY_IDENTITY_DIR) by outcome",
+             metrics::MetricType::counter);
+    const metrics::Label ok{"result", "ok"};
+    const metrics::Label error{"result", "error"};
+    w.sample(kRefresh, std::span(&ok, 1), identity_files_->refreshes());
+    w.sample(kRefresh, std::span(&error, 1), identity_files_->refresh_errors());
   }
 }
 
@@ -92,7 +124,8 @@ void Proxy::start() {
     admin_ioc_.run();
   });
   for (auto& worker : workers_) worker->start();
-  ready_.store(true, std::memory_order_release);
+  started_.store(true);
+  if (!identity_files_ || identity_files_->ready()) ready_.store(true, std::memory_order_release);
 }
 
 void Proxy::drain() {
@@ -119,6 +152,7 @@ void Proxy::stop() {
     admin_->stop();  // the admin loop is no longer running, so this thread may touch it
   }
   if (destination_file_) destination_file_->stop();
+  if (identity_files_) identity_files_->stop();
 }
 
 std::size_t Proxy::active_connections() const noexcept {

@@ -42,11 +42,8 @@ void set_serial(X509* cert) {
 }
 
 void set_validity(X509* cert, const Validity& v) {
-  const auto seconds = [](Seconds t) {
-    return static_cast<time_t>(t.time_since_epoch().count());
-  };
-  check(ASN1_TIME_set(X509_getm_notBefore(cert), seconds(v.not_before)) != nullptr,
-        "notBefore");
+  const auto seconds = [](Seconds t) { return static_cast<time_t>(t.time_since_epoch().count()); };
+  check(ASN1_TIME_set(X509_getm_notBefore(cert), seconds(v.not_before)) != nullptr, "notBefore");
   check(ASN1_TIME_set(X509_getm_notAfter(cert), seconds(v.not_after)) != nullptr, "notAfter");
 }
 
@@ -113,11 +110,11 @@ tls::X509Ptr make_certificate(const CertSpec& spec, EVP_PKEY* key, X509* signer,
   set_validity(cert.get(), spec.validity);
   X509_NAME* subject = X509_get_subject_name(cert.get());
   if (!spec.common_name.empty()) {
-    check(X509_NAME_add_entry_by_txt(
-              subject, "CN", MBSTRING_UTF8,
-              reinterpret_cast<const unsigned char*>(spec.common_name.data()),
-              static_cast<int>(spec.common_name.size()), -1, 0) == 1,
-          "subject CN");
+    check(
+        X509_NAME_add_entry_by_txt(subject, "CN", MBSTRING_UTF8,
+                                   reinterpret_cast<const unsigned char*>(spec.common_name.data()),
+                                   static_cast<int>(spec.common_name.size()), -1, 0) == 1,
+        "subject CN");
   }
   const bool self_signed = spec.kind == CertKind::trust_anchor;
   if (self_signed) {

@@ -65,8 +65,8 @@ Signer load_signer(const fs::path& cert_path, const fs::path& key_path,
 /// Refuses to overwrite a CA key: everything signed under the old one would stop verifying.
 void refuse_to_replace(const fs::path& key_path, bool force, std::string_view what) {
   if (!force && fs::exists(key_path)) {
-    throw FileError(fmt::format("{}: exists; pass --force to replace the {}", key_path.string(),
-                                what));
+    throw FileError(
+        fmt::format("{}: exists; pass --force to replace the {}", key_path.string(), what));
   }
 }
 
@@ -127,8 +127,9 @@ int issue(const IdentityOptions& o, std::ostream& out, std::ostream& err) {
   const auto issuer =
       load_signer(issuer_dir / "issuer.crt", issuer_dir / "issuer.key", issuer_dir / "ca.crt");
   if (const auto td = ca_trust_domain(issuer.cert()); !td.empty() && td != id.trust_domain) {
-    throw UsageError(fmt::format("--id '{}' is in trust domain '{}', but the issuer in {} is for '{}'",
-                                 id.uri, id.trust_domain, issuer_dir.string(), td));
+    throw UsageError(
+        fmt::format("--id '{}' is in trust domain '{}', but the issuer in {} is for '{}'", id.uri,
+                    id.trust_domain, issuer_dir.string(), td));
   }
   warn_if_outlives(o.validity, issuer.cert(), err);
   // The server name as CN is for people reading the certificate; peers check the URI SAN. A CN

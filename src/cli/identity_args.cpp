@@ -29,10 +29,7 @@ constexpr std::array<CommandSpec, 4> kCommands{{
      "issuer",
      {"ca-dir", "dir", "lifetime", "valid-from", "force"},
      4380h},
-    {IdentityCommand::issue,
-     "issue",
-     {"issuer-dir", "id", "dir", "lifetime", "valid-from"},
-     24h},
+    {IdentityCommand::issue, "issue", {"issuer-dir", "id", "dir", "lifetime", "valid-from"}, 24h},
     {IdentityCommand::show, "show", {"dir"}, 0h},
 }};
 
@@ -69,8 +66,8 @@ std::optional<std::string_view> value_of(const FlagValues& values, std::string_v
 }
 
 /// Reads `--flag value` / `--flag=value` pairs into `values`. False after saying why.
-bool read_flags(const CommandSpec& spec, std::span<const std::string_view> args,
-                FlagValues& values, std::ostream& err) {
+bool read_flags(const CommandSpec& spec, std::span<const std::string_view> args, FlagValues& values,
+                std::ostream& err) {
   for (std::size_t i = 0; i < args.size(); ++i) {
     const auto arg = args[i];
     if (!arg.starts_with("--") || arg.size() == 2) {
@@ -195,8 +192,8 @@ std::optional<IdentityOptions> parse_options(std::span<const std::string_view> a
   }
   if (const auto id = value_of(values, "id")) {
     if (auto p = tls::workload_id_problem(*id); !p.empty()) {
-      err << "--id '" << *id << "' is not a workload ID (spiffe://<trust-domain>/ns/<ns>/sa/<sa>): "
-          << p << "\n";
+      err << "--id '" << *id
+          << "' is not a workload ID (spiffe://<trust-domain>/ns/<ns>/sa/<sa>): " << p << "\n";
       return std::nullopt;
     }
     options.id = tls::parse_workload_id(*id).value();
@@ -238,8 +235,8 @@ std::optional<Seconds> parse_rfc3339(std::string_view s) {
   // YYYY-MM-DDTHH:MM:SS[.fraction](Z|+HH:MM|-HH:MM)
   const int year = digits(s, 0, 4), month = digits(s, 5, 2), day = digits(s, 8, 2);
   const int hour = digits(s, 11, 2), minute = digits(s, 14, 2), second = digits(s, 17, 2);
-  if (s.size() < 20 || year < 0 || month < 0 || day < 0 || hour < 0 || minute < 0 ||
-      second < 0 || s[4] != '-' || s[7] != '-' || s[13] != ':' || s[16] != ':') {
+  if (s.size() < 20 || year < 0 || month < 0 || day < 0 || hour < 0 || minute < 0 || second < 0 ||
+      s[4] != '-' || s[7] != '-' || s[13] != ':' || s[16] != ':') {
     return std::nullopt;
   }
   if (s[10] != 'T' && s[10] != 't' && s[10] != ' ') return std::nullopt;

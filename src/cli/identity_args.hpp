@@ -32,9 +32,9 @@ inline constexpr std::chrono::seconds kClockSkewAllowance{60};
 
 struct IdentityOptions {
   IdentityCommand command = IdentityCommand::show;
-  std::string dir;         ///< --dir: where the command writes (show: reads)
-  std::string ca_dir;      ///< --ca-dir (issuer): the trust anchor's directory
-  std::string issuer_dir;  ///< --issuer-dir (issue): the issuer's directory
+  std::string dir;                             ///< --dir: where the command writes (show: reads)
+  std::string ca_dir;                          ///< --ca-dir (issuer): the trust anchor's directory
+  std::string issuer_dir;                      ///< --issuer-dir (issue): the issuer's directory
   std::string trust_domain = "cluster.local";  ///< --trust-domain (trust-anchor)
   std::optional<tls::WorkloadId> id;           ///< --id (issue)
   Validity validity;                           ///< from --lifetime and --valid-from

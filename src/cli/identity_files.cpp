@@ -21,9 +21,7 @@ namespace {
 /// Closes the descriptor and removes the temporary file unless it was renamed into place.
 class TempFile {
  public:
-  explicit TempFile(std::string path) : path_(std::move(path)) {
-    fd_ = ::mkstemp(path_.data());
-  }
+  explicit TempFile(std::string path) : path_(std::move(path)) { fd_ = ::mkstemp(path_.data()); }
   ~TempFile() {
     if (fd_ >= 0) ::close(fd_);
     if (!kept_) ::unlink(path_.c_str());

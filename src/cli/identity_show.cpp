@@ -20,9 +20,9 @@ struct Shown {
 };
 
 Shown pick_files(const fs::path& dir) {
-  for (const auto& [cert, key] : {std::pair{"tls.crt", "tls.key"}, std::pair{"issuer.crt",
-                                                                              "issuer.key"},
-                                  std::pair{"ca.crt", "ca.key"}}) {
+  for (const auto& [cert, key] :
+       {std::pair{"tls.crt", "tls.key"}, std::pair{"issuer.crt", "issuer.key"},
+        std::pair{"ca.crt", "ca.key"}}) {
     if (fs::exists(dir / cert)) return {dir / cert, dir / key};
   }
   throw FileError(fmt::format("{}: has no tls.crt, issuer.crt or ca.crt", dir.string()));
@@ -36,7 +36,8 @@ std::string server_name_line(const std::vector<std::string>& uris) {
 }
 
 std::string expiry_note(const Validity& v, Seconds now) {
-  if (now < v.not_before) return fmt::format("not valid for another {}", format_span(v.not_before - now));
+  if (now < v.not_before)
+    return fmt::format("not valid for another {}", format_span(v.not_before - now));
   if (now > v.not_after) return fmt::format("expired {} ago", format_span(now - v.not_after));
   return fmt::format("expires in {}", format_span(v.not_after - now));
 }
@@ -53,7 +54,8 @@ int show_identity(const fs::path& dir, Seconds now, std::ostream& out) {
 
   out << fmt::format("file:         {} ({} certificate{})\n", files.cert.string(), certs.size(),
                      certs.size() == 1 ? "" : "s");
-  out << fmt::format("identity:     {}\n", uris.empty() ? "-" : fmt::format("{}", fmt::join(uris, ", ")));
+  out << fmt::format("identity:     {}\n",
+                     uris.empty() ? "-" : fmt::format("{}", fmt::join(uris, ", ")));
   out << fmt::format("server name:  {}\n", server_name_line(uris));
   const auto subject = name_text(X509_get_subject_name(cert));
   out << fmt::format("subject:      {}\n", subject.empty() ? "(empty)" : subject);

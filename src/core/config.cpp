@@ -92,6 +92,16 @@ constexpr EnvVar kVars[] = {
      "A destination file (YAML or JSON, format in docs/config.md): services, their virtual "
      "addresses, endpoints and routes. Re-read within 2 s of a change; a bad file keeps the last "
      "good table. Unset: outbound traffic goes to its original destination."},
+    {"WEFT_PROXY_IDENTITY_DIR", "",
+     "Directory with this pod's identity: tls.crt (leaf, then intermediates; one URI SAN, the "
+     "SPIFFE ID spiffe://<trust-domain>/ns/<ns>/sa/<sa>), tls.key and ca.crt, as "
+     "csi-driver-spiffe writes them. Re-read within 2 s of a change. Unset: no mTLS."},
+    {"WEFT_PROXY_IDENTITY_TRUST_ANCHORS", "",
+     "Trust anchors (a PEM bundle inline, or the path of one) instead of IDENTITY_DIR/ca.crt."},
+    {"WEFT_PROXY_INBOUND_PORTS_REQUIRE_IDENTITY", "",
+     "Inbound ports (and a-b ranges) that take only mTLS clients with a verified identity."},
+    {"WEFT_PROXY_INBOUND_DEFAULT_POLICY", "all-unauthenticated",
+     "all-unauthenticated: any client; all-authenticated: every inbound port as REQUIRE_IDENTITY."},
     {"WEFT_PROXY_OUTBOUND_HTTP_QUEUE_CAPACITY", "10000",
      "Requests that may wait for a ready endpoint of one service; more are shed with 503."},
     {"WEFT_PROXY_OUTBOUND_HTTP_FAILFAST_TIMEOUT", "3s",
@@ -295,6 +305,32 @@ ProxyConfig load_proxy_config(const EnvLookup& env) {
       "a size in bytes from 1024 to 16777216");
   c.metrics_retain_idle = r.get("WEFT_PROXY_METRICS_RETAIN_IDLE", parse_duration, kDuration);
   c.destinations_path = r.raw("WEFT_PROXY_DESTINATIONS");
+  c.identity_dir = r.raw("WEFT_PROXY_IDENTITY_DIR");
+  c.identity_trust_anchors = r.raw("WEFT_PROXY_IDENTITY_TRUST_ANCHORS");
+  if (!c.identity_trust_anchors.empty() && c.identity_dir.empty()) {
+    throw ConfigError("WEFT_PROXY_IDENTITY_TRUST_ANCHORS", c.identity_trust_anchors,
+                      "unset, unless WEFT_PROXY_IDENTITY_DIR is set");
+  }
+  c.inbound_require_identity_ports =
+      r.get("WEFT_PROXY_INBOUND_PORTS_REQUIRE_IDENTITY", parse_port_ranges, kPorts);
+  c.inbound_require_identity_all = r.get(
+      "WEFT_PROXY_INBOUND_DEFAULT_POLICY",
+      [](std::string_view s) -> std::optional<bool> {
+        if (s == "all-unauthenticated") return false;
+        if (s == "all-authenticated") return true;
+        return std::nullopt;
+      },
+      "all-unauthenticated or all-authenticated");
+  if ((c.inbound_require_identity_all || !c.inbound_require_identity_ports.empty()) &&
+      c.identity_dir.empty()) {
+    // Without an identity no client can be verified: every such connection would be refused.
+    throw ConfigError(c.inbound_require_identity_all ? "WEFT_PROXY_INBOUND_DEFAULT_POLICY"
+                                                     : "WEFT_PROXY_INBOUND_PORTS_REQUIRE_IDENTITY",
+                      c.inbound_require_identity_all
+                          ? r.raw("WEFT_PROXY_INBOUND_DEFAULT_POLICY")
+                          : r.raw("WEFT_PROXY_INBOUND_PORTS_REQUIRE_IDENTITY"),
+                      "a policy that needs WEFT_PROXY_IDENTITY_DIR to be set");
+  }
   c.http_balancer = read_queue(r, "HTTP");
   c.tcp_balancer = read_queue(r, "TCP");
   c.connect_backoff.min =

@@ -13,6 +13,7 @@
 #include "weft/discovery/file_source.hpp"
 #include "weft/discovery/retry_conditions.hpp"
 #include "weft/metrics/text_writer.hpp"
+#include "weft/tls/spiffe.hpp"
 
 namespace weft::discovery {
 namespace {
@@ -208,12 +209,15 @@ Endpoint parse_endpoint(const YAML::Node& node, const std::string& path) {
   }
   if (auto n = present(node, "identity")) {
     ep.identity = text(*n, field(path, "identity"));
-    constexpr std::string_view kScheme = "spiffe://";
-    if (!ep.identity.empty() &&
-        (!ep.identity.starts_with(kScheme) || ep.identity.size() == kScheme.size())) {
-      fail(field(path, "identity"),
-           fmt::format("expected a SPIFFE ID (spiffe://<trust-domain>/...), got {}",
-                       quoted(ep.identity)));
+    if (!ep.identity.empty()) {
+      auto id = tls::parse_workload_id(ep.identity);
+      if (!id) {
+        fail(field(path, "identity"),
+             fmt::format("expected a workload SPIFFE ID (spiffe://<trust-domain>/ns/<ns>/sa/<sa>), "
+                         "got {}: {}",
+                         quoted(ep.identity), tls::workload_id_problem(ep.identity)));
+      }
+      ep.server_name = id->server_name();
     }
   }
   if (auto n = present(node, "labels")) parse_labels(*n, field(path, "labels"), ep);

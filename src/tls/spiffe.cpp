@@ -10,10 +10,10 @@ namespace weft::tls {
 namespace {
 
 constexpr std::string_view kScheme = "spiffe://";
-constexpr std::size_t kMaxIdBytes = 2048;            // spiffe-id.md, "Maximum SPIFFE ID Length"
-constexpr std::size_t kMaxTrustDomainBytes = 255;    // spiffe-id.md, "Trust Domain"
-constexpr std::size_t kMaxDnsLabel = 63;             // RFC 1035
-constexpr std::size_t kMaxDnsName = 253;             // RFC 1035, without the final dot
+constexpr std::size_t kMaxIdBytes = 2048;          // spiffe-id.md, "Maximum SPIFFE ID Length"
+constexpr std::size_t kMaxTrustDomainBytes = 255;  // spiffe-id.md, "Trust Domain"
+constexpr std::size_t kMaxDnsLabel = 63;           // RFC 1035
+constexpr std::size_t kMaxDnsName = 253;           // RFC 1035, without the final dot
 constexpr std::string_view kServerNameMiddle = ".serviceaccount.identity.";
 
 bool is_lower_alnum(char c) { return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9'); }
@@ -44,9 +44,8 @@ std::string path_segment_problem(std::string_view segment) {
   if (segment == "." || segment == "..") return "path has a '.' or '..' segment";
   for (const char c : segment) {
     if (is_lower_alnum(c) || is_upper(c) || c == '.' || c == '-' || c == '_') continue;
-    return fmt::format(
-        "path segment '{}' has {}: only A-Z, a-z, 0-9, '.', '-' and '_' are allowed", segment,
-        show_char(c));
+    return fmt::format("path segment '{}' has {}: only A-Z, a-z, 0-9, '.', '-' and '_' are allowed",
+                       segment, show_char(c));
   }
   return {};
 }
@@ -94,8 +93,8 @@ std::string trust_domain_problem(std::string_view td) {
     if (is_upper(c)) return "trust domain has an upper-case letter";
     if (c == '@') return "trust domain has userinfo ('@')";
     if (c == ':') return "trust domain has a port (':')";
-    return fmt::format(
-        "trust domain has {}: only a-z, 0-9, '.', '-' and '_' are allowed", show_char(c));
+    return fmt::format("trust domain has {}: only a-z, 0-9, '.', '-' and '_' are allowed",
+                       show_char(c));
   }
   return {};
 }
@@ -134,8 +133,8 @@ std::string workload_id_problem(std::string_view uri) {
   const auto rest = uri.substr(kScheme.size());
   const auto slash = rest.find('/');
   const auto td = rest.substr(0, slash);
-  const auto segments =
-      slash == std::string_view::npos ? std::vector<std::string_view>{} : split_path(rest.substr(slash));
+  const auto segments = slash == std::string_view::npos ? std::vector<std::string_view>{}
+                                                        : split_path(rest.substr(slash));
   if (segments.size() != 4 || segments[0] != "ns" || segments[2] != "sa") {
     return "path is not /ns/<namespace>/sa/<service-account>";
   }
@@ -150,8 +149,8 @@ std::string workload_id_problem(std::string_view uri) {
   }
   if (auto p = dns_label_problem(segments[3], "service account"); !p.empty()) return p;
   if (auto p = trust_domain_dns_problem(td); !p.empty()) return p;
-  const auto name_size = segments[3].size() + 1 + segments[1].size() + kServerNameMiddle.size() +
-                         td.size();
+  const auto name_size =
+      segments[3].size() + 1 + segments[1].size() + kServerNameMiddle.size() + td.size();
   if (name_size > kMaxDnsName) {
     return fmt::format("the server name would be {} characters, more than DNS allows (253)",
                        name_size);

@@ -90,6 +90,14 @@ struct ProxyConfig {
   duration metrics_retain_idle{};
   /// WEFT_PROXY_DESTINATIONS: the destination file; empty for none.
   std::string destinations_path;
+  /// WEFT_PROXY_IDENTITY_DIR: tls.crt, tls.key, ca.crt; empty for no mTLS.
+  std::string identity_dir;
+  /// WEFT_PROXY_IDENTITY_TRUST_ANCHORS: inline PEM or a path; empty for IDENTITY_DIR/ca.crt.
+  std::string identity_trust_anchors;
+  /// WEFT_PROXY_INBOUND_PORTS_REQUIRE_IDENTITY.
+  std::vector<PortRange> inbound_require_identity_ports;
+  /// WEFT_PROXY_INBOUND_DEFAULT_POLICY=all-authenticated: every inbound port requires identity.
+  bool inbound_require_identity_all = false;
   QueueConfig http_balancer;
   QueueConfig tcp_balancer;
   BackoffConfig connect_backoff;

@@ -25,8 +25,10 @@ namespace weft::discovery {
 struct Endpoint {
   boost::asio::ip::tcp::endpoint addr;
   std::uint32_t weight = 1;  // relative share of requests; 0 is refused by the parser
-  /// The endpoint's workload identity ("spiffe://..."); empty when it is not meshed.
+  /// The endpoint's workload identity (spiffe://<td>/ns/<ns>/sa/<sa>); empty when it is not
+  /// meshed. A meshed endpoint is reached with mTLS, sending `server_name` as SNI.
   std::string identity;
+  std::string server_name;
   /// Labels, in the file's order; metrics render them as dst_<key>="<value>".
   std::vector<std::pair<std::string, std::string>> labels;
   /// `labels` pre-rendered for the exposition: `dst_namespace="emojivoto",dst_pod="web-5f86"`

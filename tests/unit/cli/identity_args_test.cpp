@@ -42,8 +42,8 @@ TEST(IdentityArgs, TrustAnchorDefaults) {
 }
 
 TEST(IdentityArgs, TrustAnchorFlags) {
-  const auto o = parse({"trust-anchor", "--dir=/d", "--trust-domain=example.org", "--lifetime",
-                        "30d", "--force"});
+  const auto o = parse(
+      {"trust-anchor", "--dir=/d", "--trust-domain=example.org", "--lifetime", "30d", "--force"});
   ASSERT_TRUE(o);
   EXPECT_EQ(o->trust_domain, "example.org");
   EXPECT_TRUE(o->force);
@@ -90,8 +90,8 @@ TEST(IdentityArgs, ValidFromInTheFutureGivesANotYetValidCertificate) {
 }
 
 TEST(IdentityArgs, ValidFromRfc3339) {
-  const auto o = parse({"trust-anchor", "--dir", "/d", "--valid-from", "2020-01-01T00:00:00Z",
-                        "--lifetime", "1h"});
+  const auto o = parse(
+      {"trust-anchor", "--dir", "/d", "--valid-from", "2020-01-01T00:00:00Z", "--lifetime", "1h"});
   ASSERT_TRUE(o);
   EXPECT_EQ(format_rfc3339(o->validity.not_before), "2020-01-01T00:00:00Z");
   EXPECT_EQ(format_rfc3339(o->validity.not_after), "2020-01-01T01:00:00Z");
@@ -113,8 +113,10 @@ TEST(IdentityArgs, UsageErrorsNameTheFlag) {
             "weft identity issue: --issuer-dir is required\n");
   EXPECT_EQ(error_of({"issue", "--dir", "/o", "--issuer-dir", "/i"}),
             "weft identity issue: --id is required\n");
-  EXPECT_EQ(error_of({"trust-anchor", "--dir"}), "weft identity trust-anchor: --dir needs a value\n");
-  EXPECT_EQ(error_of({"trust-anchor", "--dir="}), "weft identity trust-anchor: --dir needs a value\n");
+  EXPECT_EQ(error_of({"trust-anchor", "--dir"}),
+            "weft identity trust-anchor: --dir needs a value\n");
+  EXPECT_EQ(error_of({"trust-anchor", "--dir="}),
+            "weft identity trust-anchor: --dir needs a value\n");
   EXPECT_EQ(error_of({"show", "--dir", "/x", "--lifetime", "1h"}),
             "weft identity show: unknown flag --lifetime for 'show'\n");
   EXPECT_EQ(error_of({"issue", "--trust-domain", "x"}),
@@ -146,11 +148,11 @@ TEST(IdentityArgs, UsageErrorsNameTheFlag) {
   EXPECT_NE(error_of({"trust-anchor", "--dir", "/d", "--trust-domain", "my_td"})
                 .find("trust domain is not a DNS name"),
             std::string::npos);
-  EXPECT_EQ(error_of({"issue", "--issuer-dir", "/i", "--dir", "/o", "--id",
-                      "spiffe://td/ns/a/sa/b.c"}),
-            "weft identity issue: --id 'spiffe://td/ns/a/sa/b.c' is not a workload ID "
-            "(spiffe://<trust-domain>/ns/<ns>/sa/<sa>): service account has a '.', which would "
-            "make the server name ambiguous\n");
+  EXPECT_EQ(
+      error_of({"issue", "--issuer-dir", "/i", "--dir", "/o", "--id", "spiffe://td/ns/a/sa/b.c"}),
+      "weft identity issue: --id 'spiffe://td/ns/a/sa/b.c' is not a workload ID "
+      "(spiffe://<trust-domain>/ns/<ns>/sa/<sa>): service account has a '.', which would "
+      "make the server name ambiguous\n");
 }
 
 TEST(IdentityArgs, ValidFrom) {
@@ -158,7 +160,7 @@ TEST(IdentityArgs, ValidFrom) {
   EXPECT_EQ(parse_valid_from("-90m", kNow), kNow - 90min);
   EXPECT_EQ(parse_valid_from("+2d", kNow), kNow + 48h);
   EXPECT_EQ(parse_valid_from("-1500ms", kNow), kNow - 1s);  // whole seconds
-  EXPECT_FALSE(parse_valid_from("48h", kNow));  // a relative time carries its sign
+  EXPECT_FALSE(parse_valid_from("48h", kNow));              // a relative time carries its sign
   EXPECT_FALSE(parse_valid_from("-", kNow));
   EXPECT_FALSE(parse_valid_from("--1h", kNow));
   EXPECT_FALSE(parse_valid_from("", kNow));

@@ -53,6 +53,7 @@ void expect_issue_service(const DestinationTable& table) {
   EXPECT_EQ(ep.addr, ip::tcp::endpoint(ip::make_address("10.244.1.5"), 8080));
   EXPECT_EQ(ep.weight, 1U);
   EXPECT_EQ(ep.identity, "spiffe://cluster.local/ns/emojivoto/sa/web");
+  EXPECT_EQ(ep.server_name, "web.emojivoto.serviceaccount.identity.cluster.local");
   const std::vector<std::pair<std::string, std::string>> labels{
       {"namespace", "emojivoto"}, {"deployment", "web"}, {"pod", "web-5f86"}};
   EXPECT_EQ(ep.labels, labels);
@@ -214,7 +215,9 @@ const BadCase kBadCases[] = {
     {"services: [{name: a, endpoints: [{addr: '10.0.0.1:80', weight: 1.5}]}]",
      R"(services[0].endpoints[0].weight: expected a whole number from 1 to 1000000, got "1.5")"},
     {"services: [{name: a, endpoints: [{addr: '10.0.0.1:80', identity: web}]}]",
-     R"(services[0].endpoints[0].identity: expected a SPIFFE ID (spiffe://<trust-domain>/...), got "web")"},
+     R"(services[0].endpoints[0].identity: expected a workload SPIFFE ID (spiffe://<trust-domain>/ns/<ns>/sa/<sa>), got "web": PROBLEM_WEB)"},
+    {"services: [{name: a, endpoints: [{addr: '10.0.0.1:80', identity: 'spiffe://td/x/y'}]}]",
+     R"(services[0].endpoints[0].identity: expected a workload SPIFFE ID (spiffe://<trust-domain>/ns/<ns>/sa/<sa>), got "spiffe://td/x/y": PROBLEM_XY)"},
     {"services: [{name: a, endpoints: [{addr: '10.0.0.1:80', labels: [a]}]}]",
      "services[0].endpoints[0].labels: expected a mapping of label names to values"},
     {"services: [{name: a, endpoints: [{addr: '10.0.0.1:80', labels: {pod: {x: 1}}}]}]",

@@ -104,10 +104,12 @@ TEST(SpiffeId, EachInvalidCaseSaysWhy) {
       {"spiffe://cluster.local/ns/a.b/sa/b", "namespace has '.'"},
       {"spiffe://cluster.local/ns/-a/sa/b", "namespace starts or ends with '-'"},
       {"spiffe://cluster.local/ns/a-/sa/b", "namespace starts or ends with '-'"},
-      {"spiffe://cluster.local/ns/" + std::string(64, 'n') + "/sa/b", "namespace is longer than 63"},
+      {"spiffe://cluster.local/ns/" + std::string(64, 'n') + "/sa/b",
+       "namespace is longer than 63"},
       {"spiffe://cluster.local/ns/a/sa/B", "service account has an upper-case letter"},
-      {"spiffe://cluster.local/ns/a/sa/b.c", "service account has a '.', which would make the "
-                                             "server name ambiguous"},
+      {"spiffe://cluster.local/ns/a/sa/b.c",
+       "service account has a '.', which would make the "
+       "server name ambiguous"},
       {"spiffe://cluster.local/ns/a/sa/" + std::string(64, 's'),
        "service account is longer than 63"},
       {"spiffe://cluster.local/ns/a/sa/b-", "service account starts or ends with '-'"},
