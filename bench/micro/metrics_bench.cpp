@@ -24,7 +24,7 @@ namespace asio = boost::asio;
 TcpTarget target(unsigned short port = 8080) {
   return TcpTarget{Direction::inbound, Peer::src,
                    asio::ip::tcp::endpoint(asio::ip::make_address("10.0.0.1"), port),
-                   "no_tls_from_remote"};
+                   weft::metrics::TlsRef::no_identity("no_tls_from_remote")};
 }
 
 // The per-read cost on the data path: a relaxed load and store, no lock.
@@ -89,7 +89,7 @@ BENCHMARK(BM_Render)->Arg(10)->Arg(1000);
 HttpTarget http_target(std::string_view authority = "web.default.svc.cluster.local:8080") {
   return HttpTarget{Direction::outbound, authority,
                     asio::ip::tcp::endpoint(asio::ip::make_address("10.0.0.1"), 8080),
-                    "not_provided_by_service_discovery"};
+                    weft::metrics::TlsRef::no_identity("not_provided_by_service_discovery")};
 }
 
 // What every HTTP request costs the metrics on a label set that exists: request_total,

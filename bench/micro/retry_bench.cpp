@@ -81,7 +81,7 @@ void BM_HttpOpenRouteDstLabels(benchmark::State& state) {
   const weft::metrics::HttpTarget target{
       weft::metrics::Direction::outbound, "web-svc:80",
       boost::asio::ip::tcp::endpoint(boost::asio::ip::make_address("10.244.1.5"), 8080),
-      "not_provided_by_service_discovery",
+      weft::metrics::TlsRef::no_identity("not_provided_by_service_discovery"),
       R"(dst_namespace="emojivoto",dst_deployment="web",dst_pod="web-5f86")"};
   auto warm = registry.shard(0).http().open_route(target);
   for (auto _ : state) {

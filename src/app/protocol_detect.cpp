@@ -34,7 +34,7 @@ constexpr auto kPartialPause = std::chrono::milliseconds(200);
 
 }  // namespace
 
-asio::awaitable<Detection> detect_protocol(tcp::socket& client, core::duration timeout) {
+asio::awaitable<Detection> detect_protocol(net::Stream& client, core::duration timeout) {
   constexpr auto kAwait = asio::as_tuple(asio::use_awaitable);
   Detection d;
   asio::steady_timer deadline(co_await asio::this_coro::executor, timeout);

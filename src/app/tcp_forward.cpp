@@ -14,6 +14,7 @@
 #include "weft/metrics/labels.hpp"
 #include "weft/net/connector.hpp"
 #include "weft/net/duplex.hpp"
+#include "weft/net/stream.hpp"
 
 namespace weft::app {
 
@@ -32,7 +33,7 @@ namespace {
 // Detection, unless the target port is opaque: HTTP/1 goes to http::serve_h1, HTTP/2 to
 // http::serve_h2, anything else is forwarded opaque. False when there is nothing to forward (the
 // client failed or closed before a byte).
-asio::awaitable<bool> run_detection(const ListenerContext& ctx, tcp::socket& client,
+asio::awaitable<bool> run_detection(const ListenerContext& ctx, net::Stream& client,
                                     const tcp::endpoint& target, bool opaque,
                                     metrics::TcpConnMetrics& client_metrics, Detection& detection) {
   if (opaque || core::contains_port(*ctx.opaque_ports, target.port())) co_return true;
@@ -54,8 +55,8 @@ asio::awaitable<bool> run_detection(const ListenerContext& ctx, tcp::socket& cli
 
 // Writes the bytes detection read to the endpoint first, exactly as the client sent them.
 // False (both sides reset and closed) when the endpoint fails.
-asio::awaitable<bool> replay(Detection& detection, tcp::socket& client,
-                             metrics::TcpConnMetrics& client_metrics, tcp::socket& endpoint,
+asio::awaitable<bool> replay(Detection& detection, net::Stream& client,
+                             metrics::TcpConnMetrics& client_metrics, net::Stream& endpoint,
                              metrics::TcpConnMetrics& endpoint_metrics) {
   const auto bytes = detection.replay_bytes();
   if (bytes.empty()) co_return true;
@@ -78,7 +79,7 @@ asio::awaitable<bool> replay(Detection& detection, tcp::socket& client,
 // connection is open). A refused connect puts that endpoint in backoff and tries another, up to
 // three tries, since nothing was sent yet.
 struct OpaqueEndpoint {
-  tcp::socket socket;
+  net::Stream stream;
   tcp::endpoint addr;
   balance::Lease lease;
 };
@@ -89,7 +90,7 @@ asio::awaitable<result<OpaqueEndpoint>> connect_opaque(const ListenerContext& ct
   if (!dest) {
     auto socket = co_await net::connect(target, ctx.connect_timeout);
     if (!socket) co_return socket.error();
-    co_return OpaqueEndpoint{std::move(*socket), target, {}};
+    co_return OpaqueEndpoint{net::Stream(std::move(*socket)), target, {}};
   }
   constexpr int kTries = 3;
   boost::system::error_code last;
@@ -100,7 +101,7 @@ asio::awaitable<result<OpaqueEndpoint>> connect_opaque(const ListenerContext& ct
     auto socket = co_await net::connect(addr, ctx.connect_timeout);
     if (socket) {
       lease->connected(Clock::now());
-      co_return OpaqueEndpoint{std::move(*socket), addr, std::move(*lease)};
+      co_return OpaqueEndpoint{net::Stream(std::move(*socket)), addr, std::move(*lease)};
     }
     last = socket.error();
     lease->connect_failed(Clock::now());
@@ -110,9 +111,10 @@ asio::awaitable<result<OpaqueEndpoint>> connect_opaque(const ListenerContext& ct
 
 }  // namespace
 
-asio::awaitable<void> forward_tcp(const ListenerContext& ctx, tcp::socket client) {
-  net::prepare_socket(client);
-  const auto target = ctx.orig_dst->resolve(client);
+asio::awaitable<void> forward_tcp(const ListenerContext& ctx, tcp::socket socket) {
+  net::prepare_socket(socket);
+  net::Stream client(std::move(socket));
+  const auto target = ctx.orig_dst->resolve(client.socket());
   if (!target) {
     spdlog::debug("{}: dropping connection: {}", metrics::to_string(ctx.direction),
                   target.error().message());
@@ -128,7 +130,7 @@ asio::awaitable<void> forward_tcp(const ListenerContext& ctx, tcp::socket client
   }
 
   auto client_metrics =
-      ctx.metrics->open_tcp({ctx.direction, metrics::Peer::src, *target, ctx.client_no_tls_reason});
+      ctx.metrics->open_tcp({ctx.direction, metrics::Peer::src, *target, ctx.client_tls});
 
   // Outbound connections to a service in the destination table are balanced over its endpoints;
   // a service marked opaque skips detection.
@@ -159,15 +161,17 @@ asio::awaitable<void> forward_tcp(const ListenerContext& ctx, tcp::socket client
     client_metrics.close(endpoint.error());
     co_return;
   }
+  // mTLS: TlsRef::established(identity) for a meshed endpoint it connects to with TLS, as
+  // HttpContext::endpoint_tls_for labels HTTP to the same endpoint.
   metrics::TcpTarget endpoint_target{ctx.direction, metrics::Peer::dst, endpoint->addr,
-                                     ctx.endpoint_no_tls_reason};
+                                     ctx.endpoint_tls};
   if (endpoint->lease) endpoint_target.dst_labels = endpoint->lease.endpoint().metric_labels;
   auto endpoint_metrics = ctx.metrics->open_tcp(endpoint_target);
-  if (!co_await replay(detection, client, client_metrics, endpoint->socket, endpoint_metrics)) {
+  if (!co_await replay(detection, client, client_metrics, endpoint->stream, endpoint_metrics)) {
     co_return;
   }
   detection.replay.reset();
-  co_await net::duplex({client, client_metrics}, {endpoint->socket, endpoint_metrics},
+  co_await net::duplex({client, client_metrics}, {endpoint->stream, endpoint_metrics},
                        {*ctx.buffers, *ctx.pipes}, ctx.idle_timeout);
 }
 

@@ -22,10 +22,11 @@ using asio::ip::tcp;
 
 namespace {
 
-// tls labels until mTLS lands: what Linkerd reports for plaintext on each side.
-constexpr std::string_view kNoTlsFromRemote = "no_tls_from_remote";
-constexpr std::string_view kLoopback = "loopback";
-constexpr std::string_view kNotProvidedByDiscovery = "not_provided_by_service_discovery";
+// TLS labels until mTLS lands: what Linkerd reports for plaintext on each side.
+constexpr auto kNoTlsFromRemote = metrics::TlsRef::no_identity("no_tls_from_remote");
+constexpr auto kLoopback = metrics::TlsRef::no_identity("loopback");
+constexpr auto kNotProvidedByDiscovery =
+    metrics::TlsRef::no_identity("not_provided_by_service_discovery");
 
 // Backoff after accept fails for lack of descriptors or memory, so the loop does not spin.
 constexpr auto kAcceptBackoff = std::chrono::milliseconds(100);
@@ -68,8 +69,8 @@ Worker::Worker(const WorkerSetup& setup)
         .config = in ? &config.inbound_http : &config.outbound_http,
         .h2_client = &config.h2_client,
         .http1_max_head_bytes = config.http1_max_head_bytes,
-        .client_no_tls_reason = in ? kNoTlsFromRemote : kLoopback,
-        .endpoint_no_tls_reason = in ? kLoopback : kNotProvidedByDiscovery,
+        .client_tls = in ? kNoTlsFromRemote : kLoopback,
+        .endpoint_tls = in ? kLoopback : kNotProvidedByDiscovery,
         .metrics = setup.metrics,
         .buffers = &buffers_,
         .pipes = &pipes_,
@@ -85,8 +86,8 @@ Worker::Worker(const WorkerSetup& setup)
                                       .idle_timeout = config.tcp_idle_timeout,
                                       .detect_timeout = config.inbound_detect_timeout,
                                       .opaque_ports = &config.inbound_opaque_ports,
-                                      .client_no_tls_reason = kNoTlsFromRemote,
-                                      .endpoint_no_tls_reason = kLoopback,
+                                      .client_tls = kNoTlsFromRemote,
+                                      .endpoint_tls = kLoopback,
                                       .metrics = setup.metrics,
                                       .buffers = &buffers_,
                                       .pipes = &pipes_,
@@ -99,8 +100,8 @@ Worker::Worker(const WorkerSetup& setup)
                         .idle_timeout = config.tcp_idle_timeout,
                         .detect_timeout = config.outbound_detect_timeout,
                         .opaque_ports = &config.outbound_opaque_ports,
-                        .client_no_tls_reason = kLoopback,
-                        .endpoint_no_tls_reason = kNotProvidedByDiscovery,
+                        .client_tls = kLoopback,
+                        .endpoint_tls = kNotProvidedByDiscovery,
                         .metrics = setup.metrics,
                         .buffers = &buffers_,
                         .pipes = &pipes_,

@@ -59,11 +59,25 @@ bool is_http_family(std::string_view name) {
          name == "response_latency_ms_bucket";
 }
 
+/// Whether a series went over mesh TLS: tls="true" (metrics::TlsStatus::established).
+bool is_tls(const Sample& s) {
+  return has_label(s, "tls", metrics::to_string(metrics::TlsStatus::established));
+}
+
+/// Adds open connections to a window, and to its TLS part when they are mesh TLS.
+void add_tcp_open(GoldenWindow& window, const Sample& s) {
+  window.tcp_open += s.value;
+  if (is_tls(s)) window.tls_tcp_open += s.value;
+}
+
 /// Adds one increased HTTP sample to its window.
 void add_http(GoldenWindow& window, const Sample& s) {
   if (s.name == "response_total") {
-    if (has_label(s, "classification", "success")) window.success += s.value;
+    const bool success = has_label(s, "classification", "success");
+    if (success) window.success += s.value;
     if (has_label(s, "classification", "failure")) window.failure += s.value;
+    if ((success || has_label(s, "classification", "failure")) && is_tls(s))
+      window.tls_responses += s.value;
   } else if (s.name == "response_latency_ms_bucket") {
     if (const auto le = upper_bound_of(s)) window.latency[*le] += s.value;
   }
@@ -85,10 +99,10 @@ void add_outbound_tcp(GoldenWindows& windows, const std::vector<Sample>& after) 
     const std::string target(s.label("target_addr").value_or("-"));
     const auto it = rows_of_target.find(target);
     if (it == rows_of_target.end()) {
-      windows[target].tcp_open += s.value;
+      add_tcp_open(windows[target], s);
       continue;
     }
-    for (const auto& row : it->second) windows[row].tcp_open += s.value;
+    for (const auto& row : it->second) add_tcp_open(windows[row], s);
   }
 }
 
@@ -104,6 +118,8 @@ GoldenWindow& GoldenWindow::operator+=(const GoldenWindow& other) {
   }
   for (const auto& [le, count] : other.latency) latency[le] += count;
   tcp_open += other.tcp_open;
+  tls_responses += other.tls_responses;
+  tls_tcp_open += other.tls_tcp_open;
   return *this;
 }
 
@@ -132,7 +148,7 @@ GoldenWindows golden_windows(const std::vector<Sample>& before, const std::vecto
     for (const auto& s : after) {
       if (s.name == "tcp_open_connections" && has_label(s, "direction", dir) &&
           has_label(s, "peer", "src"))
-        windows[""].tcp_open += s.value;
+        add_tcp_open(windows[""], s);
     }
   } else {
     add_outbound_tcp(windows, after);
@@ -184,6 +200,19 @@ std::vector<std::string> golden_cells(const GoldenWindow& window) {
   }
   cells.push_back(fmt::format("{:.0f}", std::max(window.tcp_open, 0.0)));
   return cells;
+}
+
+std::string tls_cell(const GoldenWindow& window) {
+  const double responses = window.success + window.failure;
+  if (responses > 0) return format_tls_share(window.tls_responses / responses);
+  if (window.tcp_open > 0) return format_tls_share(window.tls_tcp_open / window.tcp_open);
+  return "-";
+}
+
+std::string format_tls_share(double ratio) {
+  if (!(ratio > 0)) return "0%";
+  if (ratio >= 1) return "100%";
+  return fmt::format("{:.0f}%", std::floor(ratio * 100));
 }
 
 std::string format_success(double ratio) { return fmt::format("{:.2f}%", ratio * 100); }

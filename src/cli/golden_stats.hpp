@@ -28,6 +28,11 @@ struct GoldenWindow {
   double requests_per_second = -1;
   LatencyBuckets latency;  ///< increase of response_latency_ms_bucket, summed by le
   double tcp_open = 0;     ///< tcp_open_connections at the second scrape (see golden_windows)
+  /// The part of success + failure whose series say tls="true" (mesh TLS: inbound from a meshed
+  /// client, outbound to a meshed endpoint).
+  double tls_responses = 0;
+  /// The part of tcp_open whose series say tls="true".
+  double tls_tcp_open = 0;
 
   /// Sums two windows (several proxies of one workload). A rate is known only if both are.
   GoldenWindow& operator+=(const GoldenWindow& other);
@@ -51,7 +56,8 @@ std::vector<metrics::Sample> increase(const std::vector<metrics::Sample>& before
 /// response_latency_ms with direction="inbound", and tcp_open_connections with
 /// direction="inbound",peer="src" (connections from clients). Outbound (what it sent, viz's
 /// `--from`): direction="outbound", grouped by authority; TCP_CONN is peer="dst" summed over the
-/// target_addr values of that authority's HTTP series.
+/// target_addr values of that authority's HTTP series. The tls_* parts count the same series
+/// when they say tls="true".
 GoldenWindows golden_windows(const std::vector<metrics::Sample>& before,
                              const std::vector<metrics::Sample>& after, double seconds,
                              metrics::Direction direction);
@@ -65,6 +71,16 @@ std::optional<double> histogram_quantile(double q, const LatencyBuckets& buckets
 /// prints them ("92.31%", "10.2rps", "3ms"); "-" for every cell but TCP_CONN when the window has
 /// no responses.
 std::vector<std::string> golden_cells(const GoldenWindow& window);
+
+/// The TLS cell of a row: the share of the window's responses that went over mesh TLS
+/// (tls="true"), or when there were none, of the open TCP connections; "-" with neither.
+/// weft's stand-in for viz's MESHED column, which counts meshed pods: every proxy weft stat
+/// scrapes is meshed, so what is worth showing is how much of its traffic is.
+std::string tls_cell(const GoldenWindow& window);
+
+/// "100%" only when all is; otherwise rounded down ("99%" for 199 of 200), so that traffic that
+/// is not all mTLS never reads as all.
+std::string format_tls_share(double ratio);
 
 /// "100.00%" for a success ratio in [0, 1].
 std::string format_success(double ratio);

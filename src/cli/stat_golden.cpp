@@ -100,18 +100,21 @@ void print_golden_table(std::ostream& out, const GoldenStatOptions& options, con
         if (!inserted) it->second += window;
       }
     }
-    if (outbound && merged.empty()) rows.push_back({target.name, "-", "-", "-", "-", "-", "-", "0"});
+    if (outbound && merged.empty())
+      rows.push_back({target.name, "-", "-", "-", "-", "-", "-", "0", "-"});
     for (const auto& [key, window] : merged) {
       TableRow row{target.name};
       if (outbound) row.push_back(key);
       for (auto& cell : golden_cells(window)) row.push_back(std::move(cell));
+      // Last, not second where viz has MESHED: scripts read the columns before it by position.
+      row.push_back(tls_cell(window));
       rows.push_back(std::move(row));
     }
   }
   TableRow header{"NAME"};
   if (outbound) header.push_back("TO");
   for (const char* column :
-       {"SUCCESS", "RPS", "LATENCY_P50", "LATENCY_P95", "LATENCY_P99", "TCP_CONN"})
+       {"SUCCESS", "RPS", "LATENCY_P50", "LATENCY_P95", "LATENCY_P99", "TCP_CONN", "TLS"})
     header.push_back(column);
   print_table(out, header, rows);
 }
@@ -189,13 +192,15 @@ void print_golden_usage(std::ostream& out) {
          "               time to first byte, interpolated in response_latency_ms's buckets as\n"
          "               Prometheus' histogram_quantile does\n"
          "  TCP_CONN     TCP connections open now\n"
-         "Columns are \"-\" when there were no responses in the interval. By default the rows count\n"
-         "what each workload served (inbound, as viz shows a workload); --outbound counts what it\n"
-         "sent instead, one row per authority (TO). Several comma-separated addresses after NAME=\n"
-         "are the proxies of one workload, summed into one row. --interval 0 scrapes once: counts\n"
-         "and latencies over the proxies' lifetime, no RPS. ADMIN_ADDR is HOST:PORT or "
-         "[IPv6]:PORT\n"
-         "(port 4191 when left out).\n"
+         "  TLS          share of the responses (or, with none, of the open connections) that\n"
+         "               went over mesh TLS (tls=\"true\"): from meshed clients inbound, to\n"
+         "               meshed endpoints outbound; \"-\" with neither\n"
+         "SUCCESS, RPS and the latencies are \"-\" when there were no responses in the interval.\n"
+         "By default the rows count what each workload served (inbound, as viz shows a\n"
+         "workload); --outbound counts what it sent instead, one row per authority (TO). Several\n"
+         "comma-separated addresses after NAME= are the proxies of one workload, summed into one\n"
+         "row. --interval 0 scrapes once: counts and latencies over the proxies' lifetime, no\n"
+         "RPS. ADMIN_ADDR is HOST:PORT or [IPv6]:PORT (port 4191 when left out).\n"
          "\n"
          "weft stat tcp prints each proxy's TCP connections and bytes by direction, peer and\n"
          "target ('weft stat tcp --help').\n"

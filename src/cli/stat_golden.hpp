@@ -1,6 +1,7 @@
 // `weft stat`: the golden-metrics table of `linkerd viz stat` (NAME, SUCCESS, RPS, LATENCY_P50,
-// LATENCY_P95, LATENCY_P99, TCP_CONN), read straight from the proxies: each proxy's /metrics is
-// scraped twice, --interval apart, and golden_stats.hpp turns the two scrapes into a row.
+// LATENCY_P95, LATENCY_P99, TCP_CONN, then TLS in place of viz's MESHED), read straight from the
+// proxies: each proxy's /metrics is scraped twice, --interval apart, and golden_stats.hpp turns
+// the two scrapes into a row.
 #pragma once
 
 #include <chrono>

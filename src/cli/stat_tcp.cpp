@@ -37,6 +37,12 @@ std::string target_of(const metrics::Sample& s) {
   return "-";
 }
 
+/// The peer's mesh identity: client_id on the accepted side, server_id on the opened one.
+std::string identity_of(const metrics::Sample& s) {
+  if (const auto id = s.label("client_id")) return std::string(*id);
+  return std::string(s.label("server_id").value_or(""));
+}
+
 /// Parses the arguments after "tcp". Returns nullopt (and says why on `err`) on bad arguments.
 std::optional<StatOptions> parse_options(std::span<const std::string_view> args,
                                          std::ostream& err) {
@@ -129,29 +135,38 @@ void print_proxy(std::ostream& out, const AdminAddr& addr, const Scrape* first,
     out << "  no TCP connections recorded\n";
     return;
   }
-  std::vector<TableRow> rows;
-  for (const auto& [key, now] : last.stats) {
-    TcpCounts before;
-    if (first) {
-      if (const auto it = first->stats.find(key); it != first->stats.end()) before = it->second;
-    }
-    rows.push_back({key.direction, key.peer, key.target, format_count(now.opened),
-                    format_count(now.open), format_count(now.closed), format_count(now.errors),
-                    format_count(now.read_bytes), format_count(now.write_bytes),
-                    format_rate(rate(before.read_bytes, now.read_bytes, seconds)),
-                    format_rate(rate(before.write_bytes, now.write_bytes, seconds))});
-  }
-  print_table(out,
-              {"DIRECTION", "PEER", "TARGET", "OPENED", "OPEN", "CLOSED", "ERRORS", "READ_BYTES",
-               "WRITE_BYTES", "READ_RATE", "WRITE_RATE"},
-              rows, "  ");
+  print_table(out, tcp_header(), tcp_rows(first ? &first->stats : nullptr, last.stats, seconds),
+              "  ");
 }
 
 }  // namespace
 
 bool TcpKey::operator<(const TcpKey& other) const {
-  return std::forward_as_tuple(direction, target, peer_rank(peer), peer) <
-         std::forward_as_tuple(other.direction, other.target, peer_rank(other.peer), other.peer);
+  return std::forward_as_tuple(direction, target, peer_rank(peer), peer, tls, identity) <
+         std::forward_as_tuple(other.direction, other.target, peer_rank(other.peer), other.peer,
+                               other.tls, other.identity);
+}
+
+TableRow tcp_header() {
+  return {"DIRECTION", "PEER",   "TARGET",     "TLS",         "IDENTITY",  "OPENED",    "OPEN",
+          "CLOSED",    "ERRORS", "READ_BYTES", "WRITE_BYTES", "READ_RATE", "WRITE_RATE"};
+}
+
+std::vector<TableRow> tcp_rows(const TcpStats* first, const TcpStats& last, double seconds) {
+  std::vector<TableRow> rows;
+  for (const auto& [key, now] : last) {
+    TcpCounts before;
+    if (first) {
+      if (const auto it = first->find(key); it != first->end()) before = it->second;
+    }
+    rows.push_back({key.direction, key.peer, key.target, key.tls,
+                    key.identity.empty() ? "-" : key.identity, format_count(now.opened),
+                    format_count(now.open), format_count(now.closed), format_count(now.errors),
+                    format_count(now.read_bytes), format_count(now.write_bytes),
+                    format_rate(rate(before.read_bytes, now.read_bytes, seconds)),
+                    format_rate(rate(before.write_bytes, now.write_bytes, seconds))});
+  }
+  return rows;
 }
 
 TcpStats collect_tcp(const std::vector<metrics::Sample>& samples) {
@@ -171,7 +186,8 @@ TcpStats collect_tcp(const std::vector<metrics::Sample>& samples) {
     else
       continue;
     TcpKey key{std::string(s.label("direction").value_or("-")), target_of(s),
-               std::string(s.label("peer").value_or("-"))};
+               std::string(s.label("peer").value_or("-")),
+               std::string(s.label("tls").value_or("-")), identity_of(s)};
     auto& counts = stats[std::move(key)];
     counts.*field += s.value;
     if (field == &TcpCounts::closed && !s.label("errno").value_or("").empty())
@@ -216,7 +232,9 @@ void print_stat_usage(std::ostream& out) {
          "\n"
          "Scrapes each proxy's http://ADMIN_ADDR/metrics twice, --interval apart, and prints its "
          "TCP\n"
-         "connections by direction, peer (src = accepted, dst = opened by the proxy) and target:\n"
+         "connections by direction, peer (src = accepted, dst = opened by the proxy), target and\n"
+         "TLS (the tls label: true for mesh TLS, no_identity, opaque) with the peer's IDENTITY\n"
+         "(client_id of a meshed client, server_id of a meshed endpoint; \"-\" for none):\n"
          "connections opened, open now and closed (ERRORS: closed with an errno), bytes read and\n"
          "written, and bytes per second over the interval. --interval 0 scrapes once (no rates).\n"
          "ADMIN_ADDR is HOST:PORT or [IPv6]:PORT; the port defaults to 4191.\n"

@@ -125,11 +125,12 @@ asio::awaitable<error_code> H1ProxyConnection::acquire_endpoint(bool fresh) {
   }
   auto socket = co_await net::connect(endpoint_addr_, ctx_.connect_timeout);
   if (!socket) co_return socket.error();
+  const discovery::Endpoint* known = lease_ ? &lease_.endpoint() : nullptr;
   metrics::TcpTarget tcp_target{ctx_.direction, metrics::Peer::dst, endpoint_addr_,
-                                ctx_.endpoint_no_tls_reason};
-  if (lease_) tcp_target.dst_labels = lease_.endpoint().metric_labels;
+                                ctx_.endpoint_tls_for(known)};
+  if (known != nullptr) tcp_target.dst_labels = known->metric_labels;
   endpoint_.emplace(
-      H1EndpointConn{std::move(*socket), ctx_.metrics->open_tcp(tcp_target), false});
+      H1EndpointConn{net::Stream(std::move(*socket)), ctx_.metrics->open_tcp(tcp_target), false});
   co_return error_code{};
 }
 
@@ -197,7 +198,7 @@ asio::awaitable<error_code> H1ProxyConnection::relay_response() {
       response_.endpoint_keep_alive = false;
     } else {
       const auto space = endpoint_buf_.space();
-      auto [ec, n] = co_await endpoint_->socket.async_read_some(
+      auto [ec, n] = co_await endpoint_->stream.async_read_some(
           asio::buffer(space.data(), space.size()), kAwait);
       if (ec == asio::error::eof) {
         eof = true;
@@ -243,7 +244,7 @@ asio::awaitable<error_code> H1ProxyConnection::write_client(std::string_view byt
 }
 
 asio::awaitable<error_code> H1ProxyConnection::write_endpoint(std::string_view bytes) {
-  auto [ec, n] = co_await asio::async_write(endpoint_->socket, asio::buffer(bytes), kAwait);
+  auto [ec, n] = co_await asio::async_write(endpoint_->stream, asio::buffer(bytes), kAwait);
   endpoint_->metrics.add_write(n);
   last_activity_ = Clock::now();
   co_return ec;

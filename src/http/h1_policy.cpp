@@ -89,7 +89,7 @@ asio::awaitable<error_code> H1ProxyConnection::routed_tries(FailedAt& failed_at)
     }
     lease_ = std::move(*lease);
     endpoint_addr_ = lease_.endpoint().addr;
-    open_route(endpoint_addr_, lease_.endpoint().metric_labels);
+    open_route(endpoint_addr_, &lease_.endpoint());
     route_.count_request();
     route_metrics_.count_actual_request();
 

@@ -15,21 +15,21 @@ namespace {
 
 // Whether an idle connection can carry a request: nothing to read and no end of stream. An
 // endpoint that closed its side shows EOF (0); one that reset shows an error; bytes before a
-// request are a broken endpoint. Non-blocking, one syscall.
-bool still_usable(tcp::socket& socket) noexcept {
+// request are a broken endpoint. Non-blocking, one syscall. Over TLS the bytes on the socket
+// are records, not HTTP: any of them (or any OpenSSL already holds) retires the connection too.
+bool still_usable(net::Stream& stream) noexcept {
   std::byte probe;
-  const ssize_t n = ::recv(socket.native_handle(), &probe, 1, MSG_PEEK | MSG_DONTWAIT);
-  return n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK);
+  const ssize_t n = ::recv(stream.socket().native_handle(), &probe, 1, MSG_PEEK | MSG_DONTWAIT);
+  return n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK) && !stream.has_buffered_input();
 }
 
 }  // namespace
 
 void H1EndpointConn::close(const boost::system::error_code& ec, bool reset) noexcept {
   if (reset) {
-    net::reset(socket);
+    net::reset(stream);
   } else {
-    boost::system::error_code ignored;
-    socket.close(ignored);
+    stream.close();
   }
   metrics.close(ec);
 }
@@ -50,7 +50,7 @@ std::optional<H1EndpointConn> H1Pool::take(const tcp::endpoint& target, bool res
     stack.pop_back();
     const auto idle_for = now - idle.since;
     const bool trusted = resendable && idle_for < kTrustedIdle;
-    if (idle_for < idle_timeout_ && (trusted || still_usable(idle.conn.socket))) {
+    if (idle_for < idle_timeout_ && (trusted || still_usable(idle.conn.stream))) {
       idle.conn.reused = true;
       return std::move(idle.conn);
     }

@@ -37,20 +37,21 @@ constexpr std::size_t kLingerBytes = 1024 * 1024;
 
 }  // namespace
 
-asio::awaitable<void> serve_h1(const HttpContext& ctx, tcp::socket client, tcp::endpoint target,
+asio::awaitable<void> serve_h1(const HttpContext& ctx, net::Stream client, tcp::endpoint target,
                                std::span<const std::byte> detected,
                                metrics::TcpConnMetrics client_metrics) {
   H1ProxyConnection connection(ctx, std::move(client), target, detected, std::move(client_metrics));
   co_await connection.run();
 }
 
-H1ProxyConnection::H1ProxyConnection(const HttpContext& ctx, tcp::socket client,
+H1ProxyConnection::H1ProxyConnection(const HttpContext& ctx, net::Stream client,
                                      tcp::endpoint target, std::span<const std::byte> detected,
                                      metrics::TcpConnMetrics client_metrics)
     : ctx_(ctx),
       client_(std::move(client)),
       target_(target),
       client_metrics_(std::move(client_metrics)),
+      client_tls_(client_metrics_.tls_or(ctx.client_tls)),
       request_parser_(MessageKind::request, request_events_,
                       {.max_head_bytes = ctx.http1_max_head_bytes}),
       response_parser_(MessageKind::response, response_events_,
@@ -82,8 +83,9 @@ asio::awaitable<void> H1ProxyConnection::run() {
       if (linger_ || !client_buf_.empty() || client_.available(ignored) > 0) {
         co_await linger_close();
       }
-      client_.shutdown(tcp::socket::shutdown_both, ignored);
-      client_.close(ignored);
+      if (client_.tls()) client_.shutdown_send(ignored);  // close_notify, when it fits now
+      client_.socket().shutdown(tcp::socket::shutdown_both, ignored);
+      client_.close();
     }
   }
   client_metrics_.close(client_error_);
@@ -135,9 +137,10 @@ asio::awaitable<H1ProxyConnection::ReadOutcome> H1ProxyConnection::read_request_
   }
 }
 
-void H1ProxyConnection::open_route(const tcp::endpoint& target, std::string_view dst_labels) {
-  metrics::HttpTarget t{ctx_.direction, authority_, target, ctx_.route_no_tls_reason()};
-  t.dst_labels = dst_labels;
+void H1ProxyConnection::open_route(const tcp::endpoint& target,
+                                   const discovery::Endpoint* endpoint) {
+  metrics::HttpTarget t{ctx_.direction, authority_, target, ctx_.route_tls(client_tls_, endpoint)};
+  if (endpoint != nullptr) t.dst_labels = endpoint->metric_labels;
   if (!route_ || !route_.matches(t)) route_ = ctx_.metrics->http().open_route(t);
 }
 
@@ -186,7 +189,7 @@ asio::awaitable<void> H1ProxyConnection::tunnel() {
   }
   client_buf_.lease.release();
   endpoint_buf_.lease.release();
-  co_await net::duplex({client_, client_metrics_}, {endpoint_->socket, endpoint_->metrics},
+  co_await net::duplex({client_, client_metrics_}, {endpoint_->stream, endpoint_->metrics},
                        {*ctx_.buffers, *ctx_.pipes}, ctx_.idle_timeout);
   endpoint_.reset();  // the duplex closed both sockets and both metrics handles
 }
@@ -217,7 +220,7 @@ asio::awaitable<void> H1ProxyConnection::watchdog() {
 
 asio::awaitable<void> H1ProxyConnection::linger_close() {
   error_code ignored;
-  client_.shutdown(tcp::socket::shutdown_send, ignored);
+  client_.shutdown_send(ignored);
   if (!client_buf_.lease) co_return;
   auto discard = [this]() -> asio::awaitable<void> {
     std::size_t total = 0;

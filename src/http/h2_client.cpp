@@ -83,11 +83,12 @@ unsigned parse_status(std::string_view v) noexcept {
 }  // namespace
 
 H2Client::H2Client(H2ClientPool& pool, const HttpContext& ctx, tcp::endpoint target)
-    : H2Connection(tcp::socket(pool.executor()), {}, *ctx.buffers, *ctx.h2_client,
+    : H2Connection(net::Stream(tcp::socket(pool.executor())), {}, *ctx.buffers, *ctx.h2_client,
                    ctx.idle_timeout),
       pool_(pool),
       ctx_(ctx),
-      target_(std::move(target)) {}
+      target_(std::move(target)),
+      endpoint_tls_(metrics::TlsLabels::from(ctx.endpoint_tls)) {}
 
 H2Client::~H2Client() {
   failed_ = true;
@@ -105,9 +106,9 @@ asio::awaitable<void> H2Client::run_connection() {
     fail_all(socket.error(), FailedAt::connect);
     co_return;
   }
-  socket_ = std::move(*socket);
-  metrics_ = ctx_.metrics->open_tcp(
-      {ctx_.direction, metrics::Peer::dst, target_, ctx_.endpoint_no_tls_reason});
+  stream_ = net::Stream(std::move(*socket));
+  metrics_ =
+      ctx_.metrics->open_tcp({ctx_.direction, metrics::Peer::dst, target_, endpoint_tls_.ref()});
   set_session(make_session(false, client_callbacks(), this, *ctx_.h2_client));
   connected_ = true;
   // Streams that waited for the connection go out now. submit() may detach a stream (and the
@@ -121,12 +122,12 @@ asio::awaitable<void> H2Client::run_connection() {
   failed_ = true;
   pool_.forget(this);
   fail_all(ec ? ec : make_error_code(errc::endpoint_closed));
-  if (ec) net::reset(socket_);
+  if (ec) net::reset(stream_);
   metrics_.close(ec);
 }
 
 asio::awaitable<void> H2Client::close_when_drained() {
-  asio::steady_timer timer(socket_.get_executor());
+  asio::steady_timer timer(stream_.get_executor());
   if (ctx_.drain != nullptr) {
     co_await ctx_.drain->wait();
     if (ctx_.drain->draining()) {

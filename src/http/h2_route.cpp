@@ -84,7 +84,7 @@ void H2Server::dispatch(H2Stream& s) {
 void H2Server::send_to(H2Stream& s, balance::Lease lease) {
   s.lease = std::move(lease);
   const auto& endpoint = s.lease.endpoint();
-  s.route = route_for(s, endpoint.addr, endpoint.metric_labels);
+  s.route = route_for(s, endpoint.addr, &endpoint);
   s.counted = false;
   if (s.route != nullptr) s.route->count_request();
   if (s.route_metrics != nullptr) s.route_metrics->count_actual_request();

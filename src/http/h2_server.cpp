@@ -93,12 +93,13 @@ nghttp2_nv make_nv(std::string_view name, std::string_view value) {
 
 }  // namespace
 
-H2Server::H2Server(const HttpContext& ctx, tcp::socket socket, tcp::endpoint target,
+H2Server::H2Server(const HttpContext& ctx, net::Stream stream, tcp::endpoint target,
                    metrics::TcpConnMetrics metrics)
-    : H2Connection(std::move(socket), std::move(metrics), *ctx.buffers, ctx.config->h2_server,
+    : H2Connection(std::move(stream), std::move(metrics), *ctx.buffers, ctx.config->h2_server,
                    ctx.idle_timeout),
       ctx_(ctx),
-      target_(std::move(target)) {
+      target_(std::move(target)),
+      client_tls_(metrics_.tls_or(ctx.client_tls)) {
   set_session(make_session(true, server_callbacks(), this, ctx.config->h2_server));
 }
 
@@ -121,7 +122,7 @@ asio::awaitable<void> H2Server::serve(std::span<const std::byte> initial) {
     if (s.endpoint != nullptr) s.endpoint->cancel_stream(s, NGHTTP2_CANCEL);
     detach(s);
   }
-  if (ec) net::reset(socket_);
+  if (ec) net::reset(stream_);
   metrics_.close(ec);
 }
 
@@ -135,7 +136,7 @@ asio::awaitable<void> H2Server::watch_drain() {
     nghttp2_submit_shutdown_notice(session());
     ping_for_drain();
   }
-  asio::steady_timer forever(socket_.get_executor(), Clock::time_point::max());
+  asio::steady_timer forever(stream_.get_executor(), Clock::time_point::max());
   co_await forever.async_wait(asio::as_tuple(asio::use_awaitable));
 }
 
@@ -256,13 +257,14 @@ void H2Server::start_request(H2Stream& s) {
 }
 
 metrics::HttpRoute* H2Server::route_for(H2Stream& s, const tcp::endpoint& endpoint,
-                                        std::string_view dst_labels) {
+                                        const discovery::Endpoint* known) {
   auto* m = http_metrics(ctx_);
   if (m == nullptr) return nullptr;
   auto authority = s.request.get(":authority");
   if (authority.empty()) authority = s.request.get("host");
-  metrics::HttpTarget target{ctx_.direction, authority, endpoint, ctx_.route_no_tls_reason()};
-  target.dst_labels = dst_labels;
+  metrics::HttpTarget target{ctx_.direction, authority, endpoint,
+                             ctx_.route_tls(client_tls_, known)};
+  if (known != nullptr) target.dst_labels = known->metric_labels;
   for (auto& r : routes_) {
     if (r->matches(target)) return r.get();
   }
@@ -429,7 +431,7 @@ void H2Server::detach(H2Stream& s) noexcept {
   ctx_.h2_pool->release_if_unused(&s);
 }
 
-asio::awaitable<void> serve_h2(const HttpContext& ctx, tcp::socket client, tcp::endpoint target,
+asio::awaitable<void> serve_h2(const HttpContext& ctx, net::Stream client, tcp::endpoint target,
                                std::span<const std::byte> detected,
                                metrics::TcpConnMetrics client_metrics) {
   H2Server server(ctx, std::move(client), std::move(target), std::move(client_metrics));

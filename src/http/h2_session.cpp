@@ -101,15 +101,15 @@ SessionPtr make_session(bool server, const nghttp2_session_callbacks* callbacks,
   return session;
 }
 
-H2Connection::H2Connection(tcp::socket socket, metrics::TcpConnMetrics metrics,
+H2Connection::H2Connection(net::Stream stream, metrics::TcpConnMetrics metrics,
                            net::BufferPool& buffers, const core::Http2Settings& settings,
                            core::duration idle_timeout)
-    : socket_(std::move(socket)),
+    : stream_(std::move(stream)),
       metrics_(std::move(metrics)),
       buffers_(buffers),
       settings_(settings),
       idle_timeout_(idle_timeout),
-      wake_(socket_.get_executor(), Clock::time_point::max()),
+      wake_(stream_.get_executor(), Clock::time_point::max()),
       last_active_(Clock::now()) {}
 
 H2Connection::~H2Connection() = default;
@@ -123,8 +123,7 @@ void H2Connection::abort(const error_code& ec) noexcept {
   if (done_) return;
   done_ = true;
   if (!error_) error_ = ec;
-  error_code ignored;
-  socket_.cancel(ignored);
+  stream_.cancel();
   wake_.cancel();
 }
 
@@ -184,11 +183,11 @@ asio::awaitable<void> H2Connection::read_loop(std::span<const std::byte> initial
     if (!lease) lease = buffers_.acquire();
     const auto buf = lease.bytes();
     error_code ec;
-    const std::size_t n = socket_.read_some(asio::buffer(buf.data(), buf.size()), ec);
+    const std::size_t n = stream_.read_some(asio::buffer(buf.data(), buf.size()), ec);
     if (ec == asio::error::would_block || ec == asio::error::try_again) {
       // Hold no buffer while the peer is quiet.
       lease.release();
-      auto [wait_ec] = co_await socket_.async_wait(tcp::socket::wait_read, kAwait);
+      auto [wait_ec] = co_await stream_.async_wait(tcp::socket::wait_read, kAwait);
       if (wait_ec) {
         if (!done_) abort(wait_ec);
         co_return;
@@ -237,7 +236,7 @@ asio::awaitable<void> H2Connection::write_loop() {
     }
     if (!out_.empty()) {
       writing_ = true;
-      auto [ec, written] = co_await asio::async_write(socket_, asio::buffer(out_), kAwait);
+      auto [ec, written] = co_await asio::async_write(stream_, asio::buffer(out_), kAwait);
       writing_ = false;
       if (ec) {
         if (!done_) abort(ec);
@@ -255,7 +254,7 @@ asio::awaitable<void> H2Connection::write_loop() {
 }
 
 asio::awaitable<void> H2Connection::timer_loop() {
-  asio::steady_timer timer(socket_.get_executor());
+  asio::steady_timer timer(stream_.get_executor());
   const auto interval = settings_.keep_alive_interval;
   const auto timeout = settings_.keep_alive_timeout;
   auto next_ping = Clock::now() + interval;

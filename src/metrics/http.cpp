@@ -125,7 +125,7 @@ bool HttpRoute::matches(const HttpTarget& target) const noexcept {
   if (series_ == nullptr) return false;
   const auto& k = series_->key;
   return k.direction == target.direction && k.target == target.target &&
-         k.no_tls_reason == target.no_tls_reason && k.dst_labels == target.dst_labels &&
+         k.tls.ref() == target.tls && k.dst_labels == target.dst_labels &&
          (target.direction == Direction::inbound || k.authority == target.authority);
 }
 
@@ -152,7 +152,7 @@ HttpRoute HttpMetrics::open_route(const HttpTarget& target) {
     detail::HttpRouteKey key{
         target.direction,
         std::string(target.direction == Direction::outbound ? target.authority : ""), target.target,
-        std::string(target.no_tls_reason), std::string(target.dst_labels)};
+        TlsLabels::from(target.tls), std::string(target.dst_labels)};
     auto series = std::make_unique<detail::HttpRouteSeries>(std::move(key));
     it = state_->routes.emplace(series->key, std::move(series)).first;
   }

@@ -52,8 +52,8 @@ class RouteLabels : public detail::SampleLabels {
     add({"target_addr", addr_});
     add({"target_ip", ip_});
     add({"target_port", port_});
-    add({"tls", to_string(TlsStatus::no_identity)});
-    add({"no_tls_reason", k.no_tls_reason});
+    add({"tls", to_string(k.tls.status)});
+    add({tls_value_label(k.tls.status, tls_side(k.direction)), k.tls.value});
     add({"", k.dst_labels});
   }
   RouteLabels(const RouteLabels&) = delete;  // labels point into this object's strings

@@ -58,7 +58,7 @@ struct HttpRouteKey {
   Direction direction = Direction::inbound;
   std::string authority;
   boost::asio::ip::tcp::endpoint target;
-  std::string no_tls_reason;
+  TlsLabels tls;
   std::string dst_labels;  // pre-rendered dst_* labels, "" for none
 };
 
@@ -69,7 +69,7 @@ struct HttpRouteKeyLess {
 
   static auto tie(const HttpRouteKey& k) noexcept {
     return std::make_tuple(k.direction, std::string_view(k.authority), k.target.address(),
-                           k.target.port(), std::string_view(k.no_tls_reason),
+                           k.target.port(), k.tls.status, std::string_view(k.tls.value),
                            std::string_view(k.dst_labels));
   }
   static auto tie(const HttpTarget& t) noexcept {
@@ -77,7 +77,7 @@ struct HttpRouteKeyLess {
     const std::string_view authority =
         t.direction == Direction::outbound ? t.authority : std::string_view();
     return std::make_tuple(t.direction, authority, t.target.address(), t.target.port(),
-                           t.no_tls_reason, t.dst_labels);
+                           t.tls.status, t.tls.value, t.dst_labels);
   }
   template <class A, class B>
   bool operator()(const A& a, const B& b) const noexcept {

@@ -21,13 +21,23 @@ std::string_view to_string(Peer p) noexcept {
 std::string_view to_string(TlsStatus s) noexcept {
   switch (s) {
     case TlsStatus::no_identity: return "no_identity";
+    case TlsStatus::established: return "true";
+    case TlsStatus::opaque: return "opaque";
   }
   return "unknown";
 }
 
+std::string_view tls_value_label(TlsStatus s, TlsSide side) noexcept {
+  switch (s) {
+    case TlsStatus::no_identity: return "no_tls_reason";
+    case TlsStatus::established: return side == TlsSide::client ? "client_id" : "server_id";
+    case TlsStatus::opaque: return "sni";
+  }
+  return "no_tls_reason";
+}
+
 TcpKey TcpKey::from(const TcpKeyRef& ref) {
-  return TcpKey{ref.direction, ref.peer, ref.target,
-                TlsLabels{ref.tls_status, std::string(ref.no_tls_reason)},
+  return TcpKey{ref.direction, ref.peer, ref.target, TlsLabels::from(ref.tls),
                 std::string(ref.dst_labels)};
 }
 

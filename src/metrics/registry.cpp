@@ -49,8 +49,8 @@ void add_series(TcpTotals& t, const detail::TcpSeries& s) {
   t.write_bytes += s.write_bytes.load(std::memory_order_relaxed);
 }
 
-// The label values of one key, formatted once per render: seven, then the pre-rendered dst_*
-// labels (nothing when there are none).
+// The label values of one key, formatted once per render: seven (the TLS value's label named
+// by the series' side), then the pre-rendered dst_* labels (nothing when there are none).
 struct TcpLabelSet {
   std::string addr;
   std::string ip;
@@ -67,7 +67,7 @@ struct TcpLabelSet {
     labels[3] = {"target_ip", ip};
     labels[4] = {"target_port", port};
     labels[5] = {"tls", to_string(k.tls.status)};
-    labels[6] = {"no_tls_reason", k.tls.no_tls_reason};
+    labels[6] = {tls_value_label(k.tls.status, tls_side(k.peer)), k.tls.value};
     labels[7] = {"", k.dst_labels};
   }
   TcpLabelSet(const TcpLabelSet&) = delete;  // labels point into this object's strings

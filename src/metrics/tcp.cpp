@@ -32,14 +32,14 @@ void TcpConnMetrics::close(const boost::system::error_code& ec) noexcept {
 }
 
 TcpConnMetrics Shard::open_tcp(const TcpTarget& target) {
-  const TcpKeyRef ref{target.direction, target.peer, target.target, TlsStatus::no_identity,
-                      target.no_tls_reason, target.dst_labels};
+  const TcpKeyRef ref{target.direction, target.peer, target.target, target.tls, target.dst_labels};
   detail::TcpSeries* series = nullptr;
   {
     std::lock_guard lock(mu_);
     auto it = tcp_.find(ref);
     if (it == tcp_.end()) {
       it = tcp_.emplace(TcpKey::from(ref), std::make_unique<detail::TcpSeries>()).first;
+      it->second->tls = it->first.tls.ref();
     }
     series = it->second.get();
     // Under the mutex: expiry removes a series only when its opens equal its closes, which it

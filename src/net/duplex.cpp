@@ -35,25 +35,34 @@ struct Shared {
   error_code client_error;
   error_code endpoint_error;
 
-  // Stops every direction: pending operations on both sockets complete with operation_aborted.
-  void halt(tcp::socket& a, tcp::socket& b) {
+  // Stops every direction: pending operations on both streams complete with operation_aborted.
+  void halt(Stream& a, Stream& b) {
     stop = true;
-    error_code ignored;
-    a.cancel(ignored);
-    b.cancel(ignored);
+    a.cancel();
+    b.cancel();
   }
 
   // Records the first failure, on the side it happened, and stops both directions. A failure
   // after the stop is only the stop's own cancellation and is not recorded.
-  void fail(error_code& side_error, const error_code& ec, tcp::socket& a, tcp::socket& b) {
+  void fail(error_code& side_error, const error_code& ec, Stream& a, Stream& b) {
     if (stop) return;
     side_error = ec;
     halt(a, b);
   }
 };
 
-// One direction. Reads speculatively (the sockets are non-blocking) and waits for readiness
-// only when nothing is buffered in the kernel, so a buffer is held only while bytes are in flight.
+// Passes the end of one direction on: TCP shutdown(send), after close_notify for TLS (waiting
+// for room in the send buffer if the alert does not fit now).
+asio::awaitable<void> end_direction(Stream& to) {
+  error_code ec;
+  to.shutdown_send(ec);
+  if (ec == asio::error::would_block) co_await to.async_shutdown_send(kAwait);
+}
+
+// One direction through a pooled buffer: the copy path for TLS (either side), and for plaintext
+// when no pipe can be had. Reads speculatively (the streams are non-blocking) and waits for
+// readiness only when nothing is buffered (in the kernel, or decrypted in OpenSSL), so a buffer
+// is held only while bytes are in flight.
 asio::awaitable<void> pump(DuplexSide from, error_code& from_error, DuplexSide to,
                            error_code& to_error, BufferPool& pool, Shared& shared) {
   BufferPool::Lease lease;
@@ -61,29 +70,29 @@ asio::awaitable<void> pump(DuplexSide from, error_code& from_error, DuplexSide t
     if (!lease) lease = pool.acquire();
     const auto buf = lease.bytes();
     error_code ec;
-    const std::size_t n = from.socket.read_some(asio::buffer(buf.data(), buf.size()), ec);
+    const std::size_t n = from.stream.read_some(asio::buffer(buf.data(), buf.size()), ec);
     if (ec == asio::error::would_block || ec == asio::error::try_again) {
       lease.release();
-      auto [wait_ec] = co_await from.socket.async_wait(tcp::socket::wait_read, kAwait);
-      if (wait_ec) shared.fail(from_error, wait_ec, from.socket, to.socket);
+      auto [wait_ec] = co_await from.stream.async_wait(tcp::socket::wait_read, kAwait);
+      if (wait_ec) shared.fail(from_error, wait_ec, from.stream, to.stream);
       continue;
     }
     if (ec == asio::error::eof) {
       // Half-close: pass the end of this direction on, and let the other direction run.
-      error_code ignored;
-      to.socket.shutdown(tcp::socket::shutdown_send, ignored);
+      lease.release();
+      co_await end_direction(to.stream);
       co_return;
     }
     if (ec) {
-      shared.fail(from_error, ec, from.socket, to.socket);
+      shared.fail(from_error, ec, from.stream, to.stream);
       co_return;
     }
     from.metrics.add_read(n);
     shared.idle.touch(Clock::now());
     auto [write_ec, written] =
-        co_await asio::async_write(to.socket, asio::buffer(buf.data(), n), kAwait);
+        co_await asio::async_write(to.stream, asio::buffer(buf.data(), n), kAwait);
     if (write_ec) {
-      shared.fail(to_error, write_ec, from.socket, to.socket);
+      shared.fail(to_error, write_ec, from.stream, to.stream);
       co_return;
     }
     to.metrics.add_write(written);
@@ -107,8 +116,10 @@ error_code pending_error(int fd) {
 asio::awaitable<void> splice_pump(DuplexSide from, error_code& from_error, DuplexSide to,
                                   error_code& to_error, Pools pools, Shared& shared) {
   constexpr unsigned kFlags = SPLICE_F_MOVE | SPLICE_F_NONBLOCK;
-  const int from_fd = from.socket.native_handle();
-  const int to_fd = to.socket.native_handle();
+  tcp::socket& from_socket = from.stream.socket();
+  tcp::socket& to_socket = to.stream.socket();
+  const int from_fd = from_socket.native_handle();
+  const int to_fd = to_socket.native_handle();
   PipePool::Lease pipe;
   while (!shared.stop) {
     if (!pipe) {
@@ -124,23 +135,23 @@ asio::awaitable<void> splice_pump(DuplexSide from, error_code& from_error, Duple
     if (n < 0 && errno == EINTR) continue;
     if (n < 0 && errno == EAGAIN) {
       pipe.release();
-      auto [wait_ec] = co_await from.socket.async_wait(tcp::socket::wait_read, kAwait);
-      if (wait_ec) shared.fail(from_error, wait_ec, from.socket, to.socket);
+      auto [wait_ec] = co_await from_socket.async_wait(tcp::socket::wait_read, kAwait);
+      if (wait_ec) shared.fail(from_error, wait_ec, from.stream, to.stream);
       continue;
     }
     if (n == 0) {
       // tcp_splice_read checks SOCK_DONE before the socket's pending error, so a reset socket can
       // read as end of stream: ask for the error before treating this as an orderly close.
       if (auto reset_error = pending_error(from_fd)) {
-        shared.fail(from_error, reset_error, from.socket, to.socket);
+        shared.fail(from_error, reset_error, from.stream, to.stream);
         co_return;
       }
       error_code ignored;
-      to.socket.shutdown(tcp::socket::shutdown_send, ignored);
+      to_socket.shutdown(tcp::socket::shutdown_send, ignored);
       co_return;
     }
     if (n < 0) {
-      shared.fail(from_error, last_error(), from.socket, to.socket);
+      shared.fail(from_error, last_error(), from.stream, to.stream);
       co_return;
     }
     from.metrics.add_read(static_cast<std::uint64_t>(n));
@@ -150,8 +161,8 @@ asio::awaitable<void> splice_pump(DuplexSide from, error_code& from_error, Duple
       const auto m = ::splice(pipe.read_fd(), nullptr, to_fd, nullptr, pipe.pending, kFlags);
       if (m < 0 && errno == EINTR) continue;
       if (m < 0 && errno == EAGAIN) {
-        auto [wait_ec] = co_await to.socket.async_wait(tcp::socket::wait_write, kAwait);
-        if (wait_ec) shared.fail(to_error, wait_ec, from.socket, to.socket);
+        auto [wait_ec] = co_await to_socket.async_wait(tcp::socket::wait_write, kAwait);
+        if (wait_ec) shared.fail(to_error, wait_ec, from.stream, to.stream);
         continue;
       }
       if (m <= 0) {
@@ -159,7 +170,7 @@ asio::awaitable<void> splice_pump(DuplexSide from, error_code& from_error, Duple
         // the pending error, when there is one, says what really happened.
         const auto write_error = m < 0 ? last_error() : make_error_code(asio::error::broken_pipe);
         const auto reset_error = pending_error(to_fd);
-        shared.fail(to_error, reset_error ? reset_error : write_error, from.socket, to.socket);
+        shared.fail(to_error, reset_error ? reset_error : write_error, from.stream, to.stream);
         co_return;
       }
       pipe.pending -= static_cast<std::size_t>(m);
@@ -170,7 +181,7 @@ asio::awaitable<void> splice_pump(DuplexSide from, error_code& from_error, Duple
 }
 
 // Returns when the connection has been idle for the timeout; cancelled when the copies finish.
-asio::awaitable<void> watch_idle(Shared& shared, tcp::socket& client, tcp::socket& endpoint) {
+asio::awaitable<void> watch_idle(Shared& shared, Stream& client, Stream& endpoint) {
   asio::steady_timer timer(co_await asio::this_coro::executor);
   while (!shared.idle.expired(Clock::now())) {
     timer.expires_at(shared.idle.deadline());
@@ -185,20 +196,29 @@ asio::awaitable<void> watch_idle(Shared& shared, tcp::socket& client, tcp::socke
 asio::awaitable<DuplexOutcome> duplex(DuplexSide client, DuplexSide endpoint, Pools pools,
                                       core::duration idle_timeout) {
   Shared shared{IdleTracker(Clock::now(), idle_timeout)};
-  co_await (
-      (splice_pump(client, shared.client_error, endpoint, shared.endpoint_error, pools, shared) &&
-       splice_pump(endpoint, shared.endpoint_error, client, shared.client_error, pools, shared)) ||
-      watch_idle(shared, client.socket, endpoint.socket));
+  if (!client.stream.tls() && !endpoint.stream.tls()) {
+    co_await (
+        (splice_pump(client, shared.client_error, endpoint, shared.endpoint_error, pools, shared) &&
+         splice_pump(endpoint, shared.endpoint_error, client, shared.client_error, pools,
+                     shared)) ||
+        watch_idle(shared, client.stream, endpoint.stream));
+  } else {
+    // Bytes must pass through OpenSSL, so through user space: no splice.
+    co_await ((pump(client, shared.client_error, endpoint, shared.endpoint_error, pools.buffers,
+                    shared) &&
+               pump(endpoint, shared.endpoint_error, client, shared.client_error, pools.buffers,
+                    shared)) ||
+              watch_idle(shared, client.stream, endpoint.stream));
+  }
 
   // A failed side is passed on as a reset; an idle connection is reset on both sides so that
   // neither peer mistakes the proxy's close for the end of a complete message.
   if (shared.client_error || shared.endpoint_error) {
-    reset(client.socket);
-    reset(endpoint.socket);
+    reset(client.stream);
+    reset(endpoint.stream);
   }
-  error_code ignored;
-  client.socket.close(ignored);
-  endpoint.socket.close(ignored);
+  client.stream.close();
+  endpoint.stream.close();
   client.metrics.close(shared.client_error);
   endpoint.metrics.close(shared.endpoint_error);
   co_return DuplexOutcome{shared.client_error, shared.endpoint_error};

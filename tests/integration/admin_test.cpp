@@ -263,11 +263,13 @@ TEST_F(AdminServerTest, MetricsScrapePassesPromtool) {
   using metrics::Peer;
   // The handles are used on this thread only: it plays both workers.
   const tcp::endpoint app(make_address("10.1.0.7"), 8080);
-  auto a = registry_.shard(0).open_tcp({Direction::inbound, Peer::src, app, "no_tls_from_remote"});
-  auto b = registry_.shard(1).open_tcp({Direction::inbound, Peer::src, app, "no_tls_from_remote"});
-  auto c = registry_.shard(1).open_tcp({Direction::outbound, Peer::dst,
-                                        tcp::endpoint(make_address("fd00::2"), 443),
-                                        "not_provided_by_service_discovery"});
+  auto a = registry_.shard(0).open_tcp(
+      {Direction::inbound, Peer::src, app, metrics::TlsRef::no_identity("no_tls_from_remote")});
+  auto b = registry_.shard(1).open_tcp(
+      {Direction::inbound, Peer::src, app, metrics::TlsRef::no_identity("no_tls_from_remote")});
+  auto c = registry_.shard(1).open_tcp(
+      {Direction::outbound, Peer::dst, tcp::endpoint(make_address("fd00::2"), 443),
+       metrics::TlsRef::no_identity("not_provided_by_service_discovery")});
   a.add_read(100);
   b.add_read(23);
   c.add_write(9);

@@ -40,12 +40,17 @@ TEST(Duplex, CopyFallbackWithoutPipesIsByteExactWithHalfClose) {
         net::prepare_socket(client);
         auto endpoint = co_await net::connect(sink.endpoint(), 2s);
         EXPECT_TRUE(endpoint);
-        auto client_metrics = registry.shard(0).open_tcp(
-            {metrics::Direction::outbound, metrics::Peer::src, sink.endpoint(), "loopback"});
-        auto endpoint_metrics = registry.shard(0).open_tcp(
-            {metrics::Direction::outbound, metrics::Peer::dst, sink.endpoint(), "loopback"});
-        co_return co_await net::duplex({client, client_metrics}, {*endpoint, endpoint_metrics},
-                                       {buffers, pipes}, std::chrono::seconds(30));
+        auto client_metrics =
+            registry.shard(0).open_tcp({metrics::Direction::outbound, metrics::Peer::src,
+                                        sink.endpoint(), metrics::TlsRef::no_identity("loopback")});
+        auto endpoint_metrics =
+            registry.shard(0).open_tcp({metrics::Direction::outbound, metrics::Peer::dst,
+                                        sink.endpoint(), metrics::TlsRef::no_identity("loopback")});
+        net::Stream client_stream(std::move(client));
+        net::Stream endpoint_stream(std::move(*endpoint));
+        co_return co_await net::duplex({client_stream, client_metrics},
+                                       {endpoint_stream, endpoint_metrics}, {buffers, pipes},
+                                       std::chrono::seconds(30));
       },
       asio::use_future);
   std::thread loop([&] { ioc.run(); });

@@ -1,16 +1,17 @@
 // The detection step of an accepted connection: read the client's first bytes within the detect
 // timeout and classify them (HTTP/1, HTTP/2, or opaque), keeping the bytes read so that they are
-// replayed to the endpoint. Ports configured as opaque never get here.
+// replayed to the endpoint. Ports configured as opaque never get here. It reads through a
+// net::Stream, so it runs as well on the decrypted stream of a terminated TLS connection.
 #pragma once
 
 #include <boost/asio/awaitable.hpp>
-#include <boost/asio/ip/tcp.hpp>
 #include <cstddef>
 #include <memory>
 #include <span>
 
 #include "weft/core/parse.hpp"
 #include "weft/metrics/detect.hpp"
+#include "weft/net/stream.hpp"
 
 namespace weft::app {
 
@@ -29,7 +30,6 @@ struct Detection {
 
 /// Reads from `client` until the bytes decide the protocol, detect::kMaxDetectBytes arrive, the
 /// client ends its stream, or `timeout` passes.
-boost::asio::awaitable<Detection> detect_protocol(boost::asio::ip::tcp::socket& client,
-                                                  core::duration timeout);
+boost::asio::awaitable<Detection> detect_protocol(net::Stream& client, core::duration timeout);
 
 }  // namespace weft::app

@@ -27,8 +27,8 @@ struct ListenerContext {
   core::duration idle_timeout;
   core::duration detect_timeout;
   const std::vector<core::PortRange>* opaque_ports;  // skip detection for these target ports
-  std::string_view client_no_tls_reason;             // tls label of the accepted side
-  std::string_view endpoint_no_tls_reason;           // tls label of the connected side
+  metrics::TlsRef client_tls;  // TLS label of the accepted side, by default (per connection: mTLS)
+  metrics::TlsRef endpoint_tls;  // TLS label of the connected side, by default
   metrics::Shard* metrics;
   net::BufferPool* buffers;
   net::PipePool* pipes;

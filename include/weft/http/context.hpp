@@ -15,12 +15,20 @@
 #include "weft/net/buffer_pool.hpp"
 #include "weft/net/drain_signal.hpp"
 #include "weft/net/pipe_pool.hpp"
+#include "weft/net/stream.hpp"
 
 namespace weft::http {
 
 class H1Pool;        // http/h1_pool.hpp: idle HTTP/1 connections per endpoint
 class H2ClientPool;  // http/h2_client_pool.hpp: one multiplexed HTTP/2 connection per endpoint
 class Router;        // http/router.hpp: services, balancers and retry budgets (outbound)
+}  // namespace weft::http
+
+namespace weft::discovery {
+struct Endpoint;  // discovery/table.hpp: an endpoint and its metadata (identity, labels)
+}  // namespace weft::discovery
+
+namespace weft::http {
 
 struct HttpContext {
   metrics::Direction direction;
@@ -30,8 +38,12 @@ struct HttpContext {
   const core::HttpConfig* config;        // this direction's HTTP settings
   const core::Http2Settings* h2_client;  // settings of connections to endpoints
   std::size_t http1_max_head_bytes;
-  std::string_view client_no_tls_reason;    // tls label of the accepted side
-  std::string_view endpoint_no_tls_reason;  // tls label of the connected side
+  /// The TLS label of a client connection of this listener, unless its own says otherwise: a
+  /// connection's label is the one its tcp handle was opened with (TcpConnMetrics::tls_or; see
+  /// serve_h1), so mTLS sets it per connection where it opens that handle.
+  metrics::TlsRef client_tls;
+  /// The TLS label of a connection to an endpoint, unless endpoint_tls_for says otherwise.
+  metrics::TlsRef endpoint_tls;
   metrics::Shard* metrics;
   net::BufferPool* buffers;
   net::PipePool* pipes;
@@ -42,24 +54,38 @@ struct HttpContext {
   /// and follow their route's policy). Inbound: nullptr (requests go to the original destination).
   Router* router = nullptr;
 
-  /// The tls label of this direction's HTTP route metrics: the accepted side's inbound, the
-  /// connected side's outbound (Linkerd labels outbound HTTP series by the endpoint connection).
-  std::string_view route_no_tls_reason() const noexcept {
-    return direction == metrics::Direction::outbound ? endpoint_no_tls_reason
-                                                     : client_no_tls_reason;
+  /// The TLS label of a connection to `endpoint` (nullptr: an original destination that the
+  /// destination table does not know): its tcp series (peer="dst") and, outbound, its HTTP
+  /// series. For now endpoint_tls for every endpoint: connections are plaintext. mTLS returns
+  /// TlsRef::established(endpoint->identity) (server_id) for a meshed endpoint it connects to
+  /// with TLS; the identity lives as long as the table version the caller's lease holds.
+  metrics::TlsRef endpoint_tls_for(
+      [[maybe_unused]] const discovery::Endpoint* endpoint) const noexcept {
+    return endpoint_tls;
+  }
+
+  /// The TLS label of an HTTP series: inbound, the client connection's (`client`); outbound,
+  /// the endpoint's (Linkerd labels outbound HTTP series by the endpoint connection).
+  metrics::TlsRef route_tls(metrics::TlsRef client,
+                            const discovery::Endpoint* endpoint) const noexcept {
+    return direction == metrics::Direction::outbound ? endpoint_tls_for(endpoint) : client;
   }
 };
 
-/// A client connection that detection found to speak HTTP/1, with the bytes detection read
+/// A client connection (plaintext, or TLS the proxy terminated) that detection found to speak
+/// HTTP/1, with the bytes detection read
 /// (parsed before anything more is read). `target` is its original destination. Ends when the
 /// client closes, on a protocol error (after answering it), on idle timeout, or after drain.
-boost::asio::awaitable<void> serve_h1(const HttpContext& ctx, boost::asio::ip::tcp::socket client,
+/// Inbound HTTP series carry the TLS label `client_metrics` was opened with (ctx.client_tls when
+/// it is empty): whoever accepts the connection (mTLS: with the client's identity) opens that
+/// handle with the connection's label, and its requests are labelled alike, with no parameter.
+boost::asio::awaitable<void> serve_h1(const HttpContext& ctx, net::Stream client,
                                       boost::asio::ip::tcp::endpoint target,
                                       std::span<const std::byte> detected,
                                       metrics::TcpConnMetrics client_metrics);
 
 /// The same for a client connection that sent the HTTP/2 preface (h2c prior knowledge).
-boost::asio::awaitable<void> serve_h2(const HttpContext& ctx, boost::asio::ip::tcp::socket client,
+boost::asio::awaitable<void> serve_h2(const HttpContext& ctx, net::Stream client,
                                       boost::asio::ip::tcp::endpoint target,
                                       std::span<const std::byte> detected,
                                       metrics::TcpConnMetrics client_metrics);

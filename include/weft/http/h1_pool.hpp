@@ -16,18 +16,19 @@
 #include "weft/core/clock.hpp"
 #include "weft/core/parse.hpp"
 #include "weft/metrics/tcp.hpp"
+#include "weft/net/stream.hpp"
 
 namespace weft::http {
 
 /// A connection to an endpoint and the tcp_* handle (peer="dst") that counts it while it exists.
 struct H1EndpointConn {
-  boost::asio::ip::tcp::socket socket;
+  net::Stream stream;
   metrics::TcpConnMetrics metrics;
   /// Whether it came from the pool (it served a request before): a failure before its first
   /// response byte may be the endpoint closing it just now, and a safe request is sent again.
   bool reused = false;
 
-  /// Closes the socket (a reset when `reset`) and counts the close with `ec`.
+  /// Closes the stream (a reset when `reset`) and counts the close with `ec`.
   void close(const boost::system::error_code& ec = {}, bool reset = false) noexcept;
 };
 
@@ -43,7 +44,10 @@ class H1Pool {
 
   /// The most recently pooled live connection to `target`, or nullopt. A connection that the
   /// endpoint has closed (or that has unexpected bytes to read, such as a 408 sent before an idle
-  /// close) is closed and skipped: the check is a non-blocking MSG_PEEK. The check is skipped for
+  /// close) is closed and skipped: the check is a non-blocking MSG_PEEK. Over TLS any readable
+  /// byte, on the socket or buffered in OpenSSL, makes a connection unusable: between responses
+  /// only a late session ticket, a key update or an alert can arrive, and telling them apart would
+  /// mean reading, so the connection is closed instead. The check is skipped for
   /// a `resendable` request on a connection pooled under `kTrustedIdle` ago: endpoints close
   /// idle connections after seconds, not milliseconds, and should one have closed it anyway, the
   /// request is sent again on a fresh connection. That saves one syscall of five per request

@@ -26,12 +26,13 @@
 #include "weft/metrics/http.hpp"
 #include "weft/metrics/route.hpp"
 #include "weft/net/buffer_pool.hpp"
+#include "weft/net/stream.hpp"
 
 namespace weft::http {
 
 class H1ProxyConnection {
  public:
-  H1ProxyConnection(const HttpContext& ctx, boost::asio::ip::tcp::socket client,
+  H1ProxyConnection(const HttpContext& ctx, net::Stream client,
                     boost::asio::ip::tcp::endpoint target, std::span<const std::byte> detected,
                     metrics::TcpConnMetrics client_metrics);
   H1ProxyConnection(const H1ProxyConnection&) = delete;
@@ -111,7 +112,10 @@ class H1ProxyConnection {
                                              FailedAt at = FailedAt::exchange);
   boost::asio::awaitable<void> tunnel();
   boost::asio::awaitable<void> linger_close();
-  void open_route(const boost::asio::ip::tcp::endpoint& target, std::string_view dst_labels);
+  /// Keeps route_ on the series of `target`; `endpoint`: the table's endpoint it is (its dst_*
+  /// and, outbound, TLS labels), nullptr for the original destination.
+  void open_route(const boost::asio::ip::tcp::endpoint& target,
+                  const discovery::Endpoint* endpoint);
 
   // h1_exchange.cpp
   boost::asio::awaitable<bool> exchange();
@@ -148,9 +152,13 @@ class H1ProxyConnection {
   void observe_latency() noexcept;
 
   const HttpContext& ctx_;
-  boost::asio::ip::tcp::socket client_;
+  net::Stream client_;
   boost::asio::ip::tcp::endpoint target_;
   metrics::TcpConnMetrics client_metrics_;
+  /// The client connection's TLS label, which labels inbound HTTP series: the one
+  /// client_metrics_ was opened with (mTLS opens it with the client's identity), else the
+  /// listener's. Views the tcp series key, alive while client_metrics_ is open.
+  metrics::TlsRef client_tls_;
   ReadBuffer client_buf_;
   ReadBuffer endpoint_buf_;  // leased for one exchange at a time
   RequestEvents request_events_{*this};

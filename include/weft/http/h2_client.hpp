@@ -30,6 +30,12 @@ class H2Client final : public H2Connection {
   /// Whether new streams may be given to this connection (no GOAWAY, not failed).
   bool usable() const noexcept { return !closing_ && !failed_; }
 
+  /// The TLS label of this connection's tcp series (peer="dst"); ctx.endpoint_tls unless set.
+  /// mTLS sets this (TlsRef::established(identity), i.e. server_id) before the connection is
+  /// made, for an endpoint it connects to with TLS. Copied: the connection may outlive the
+  /// table version that named the identity.
+  void set_endpoint_tls(metrics::TlsRef tls) { endpoint_tls_ = metrics::TlsLabels::from(tls); }
+
   /// Takes `s`, whose request head is complete: submits it now, or once connected.
   void add_stream(H2Stream& s);
   /// The client half of `s` went away: reset the endpoint stream with `code` and detach.
@@ -59,6 +65,7 @@ class H2Client final : public H2Connection {
   H2ClientPool& pool_;
   const HttpContext& ctx_;
   boost::asio::ip::tcp::endpoint target_;
+  metrics::TlsLabels endpoint_tls_;  // mTLS sets this (set_endpoint_tls)
   EndpointStreamList streams_;
   std::size_t stream_count_ = 0;
   bool connected_ = false;

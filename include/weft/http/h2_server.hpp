@@ -22,7 +22,7 @@ namespace weft::http {
 
 class H2Server final : public H2Connection {
  public:
-  H2Server(const HttpContext& ctx, boost::asio::ip::tcp::socket socket,
+  H2Server(const HttpContext& ctx, net::Stream stream,
            boost::asio::ip::tcp::endpoint target, metrics::TcpConnMetrics metrics);
   ~H2Server() override;
 
@@ -81,13 +81,19 @@ class H2Server final : public H2Connection {
   void answer(H2Stream& s, unsigned status, std::string_view message,
               std::string_view error_header);
   void answer_proxy_error(H2Stream& s, const boost::system::error_code& ec, FailedAt at);
-  metrics::HttpRoute* route_for(H2Stream& s, const boost::asio::ip::tcp::endpoint& target,
-                                std::string_view dst_labels);
+  /// The route series of `s` to `endpoint`; `known`: the table's endpoint it is (its dst_*
+  /// and, outbound, TLS labels), nullptr for the original destination.
+  metrics::HttpRoute* route_for(H2Stream& s, const boost::asio::ip::tcp::endpoint& endpoint,
+                                const discovery::Endpoint* known);
   void count_response(H2Stream& s, std::uint32_t reset_code) noexcept;
   void detach(H2Stream& s) noexcept;
 
   const HttpContext& ctx_;
   boost::asio::ip::tcp::endpoint target_;
+  /// The client connection's TLS label, which labels inbound HTTP series: the one its tcp
+  /// handle was opened with (mTLS opens it with the client's identity), else the listener's.
+  /// Views the tcp series key, alive while that handle is open (until serve() ends).
+  metrics::TlsRef client_tls_;
   ServerStreamList streams_;
   std::size_t stream_count_ = 0;
   // Route handles of the authorities this connection saw, at most kMaxRoutes.

@@ -1,6 +1,6 @@
 // One HTTP/2 connection's codec and I/O, shared by the server side (towards clients) and the
 // client side (towards endpoints): an nghttp2 session driven through mem_recv/mem_send so that
-// this code owns the socket, a reader that feeds it 16 KiB at a time, a writer that batches
+// this code owns the stream (plaintext or TLS), a reader that feeds it 16 KiB at a time, a writer that batches
 // everything nghttp2 has to say into one write per turn, PING keepalive and the idle timer.
 // The subclasses (h2_server.cpp, h2_client.cpp) install the callbacks that bridge streams.
 #pragma once
@@ -8,7 +8,6 @@
 #include <nghttp2/nghttp2.h>
 
 #include <boost/asio/awaitable.hpp>
-#include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/system/error_code.hpp>
 #include <cstddef>
@@ -21,6 +20,7 @@
 #include "weft/core/config.hpp"
 #include "weft/metrics/tcp.hpp"
 #include "weft/net/buffer_pool.hpp"
+#include "weft/net/stream.hpp"
 
 namespace weft::http {
 
@@ -49,7 +49,7 @@ SessionPtr make_session(bool server, const nghttp2_session_callbacks* callbacks,
 /// The transport of one HTTP/2 connection. Not movable: sessions and streams point at it.
 class H2Connection {
  public:
-  H2Connection(boost::asio::ip::tcp::socket socket, metrics::TcpConnMetrics metrics,
+  H2Connection(net::Stream stream, metrics::TcpConnMetrics metrics,
                net::BufferPool& buffers, const core::Http2Settings& settings,
                core::duration idle_timeout);
   virtual ~H2Connection();
@@ -83,7 +83,7 @@ class H2Connection {
   /// Sends a PING whose ACK calls on_drain_ping_ack().
   void ping_for_drain() noexcept;
 
-  boost::asio::ip::tcp::socket socket_;
+  net::Stream stream_;
   metrics::TcpConnMetrics metrics_;
   bool closing_ = false;
 

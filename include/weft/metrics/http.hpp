@@ -1,7 +1,7 @@
 // The golden HTTP metrics, Linkerd's legacy families: request_total, response_total and
 // response_latency_ms (time to first byte, Linkerd's bucket bounds, in ms), labelled direction,
-// authority (outbound only), target_addr/target_ip/target_port, tls and the endpoint's dst_*
-// labels (outbound, when discovery knows the endpoint); plus
+// authority (outbound only), target_addr/target_ip/target_port, the TLS labels and the endpoint's
+// dst_* labels (outbound, when discovery knows the endpoint); plus
 // {inbound,outbound}_http_errors_total{error} for responses the proxy synthesized.
 // A connection looks up its route series once (HttpRoute, under the shard mutex) and then counts
 // each request through it with no lock and no allocation; only a response label set never seen
@@ -34,8 +34,9 @@ struct HttpTarget {
   /// to bound cardinality); ignored for inbound.
   std::string_view authority;
   boost::asio::ip::tcp::endpoint target;
-  /// tls="no_identity",no_tls_reason="<this>". Copied when a series is created.
-  std::string_view no_tls_reason;
+  /// The TLS label of the connection the series is labelled by (labels.hpp): inbound, the
+  /// client's (client_id); outbound, the endpoint's (server_id). Copied when a series is created.
+  TlsRef tls;
   /// The endpoint's labels, pre-rendered (discovery::Endpoint::metric_labels:
   /// `dst_namespace="emojivoto",dst_pod="web-5f86"`), written after the tls labels; "" for none.
   /// Part of the series key; copied when a series is created.

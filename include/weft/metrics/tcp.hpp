@@ -36,9 +36,11 @@ struct TcpTarget {
   Peer peer;
   /// Rendered as target_addr="ip:port" ([v6]:port), target_ip and target_port.
   boost::asio::ip::tcp::endpoint target;
-  /// Rendered as tls="no_identity",no_tls_reason="<this>" ("no_tls_from_remote", "loopback",
-  /// "not_provided_by_service_discovery", ...). Copied when a new series is created.
-  std::string_view no_tls_reason;
+  /// The connection's TLS label (labels.hpp): tls="no_identity",no_tls_reason="loopback",
+  /// tls="true",client_id="spiffe://..." on the client side (peer="src"), server_id on the
+  /// endpoint side, or tls="opaque",sni="...". Part of the series key; copied when a new series
+  /// is created.
+  TlsRef tls;
   /// The endpoint's pre-rendered dst_* labels (see HttpTarget::dst_labels); "" for none. Part of
   /// the series key; copied when a new series is created.
   std::string_view dst_labels{};
@@ -55,6 +57,9 @@ inline void bump(std::atomic<std::uint64_t>& c, std::uint64_t n,
 /// One label set's counters in one shard. Written only by the shard's worker, read by the admin
 /// thread. Aligned to a cache line so that series of different workers never share one.
 struct alignas(64) TcpSeries {
+  /// The TLS label of the series' key, viewing the key's own string (a map node: it stays put
+  /// until the series is removed, which happens only when no handle is open).
+  TlsRef tls;
   std::atomic<std::uint64_t> open_total{0};
   std::atomic<std::uint64_t> read_bytes{0};
   std::atomic<std::uint64_t> write_bytes{0};
@@ -101,6 +106,14 @@ class TcpConnMetrics {
 
   /// True until close() (and false for an empty handle).
   bool is_open() const noexcept { return series_ != nullptr; }
+
+  /// The TLS label this connection was opened with; `fallback` for an empty or closed handle.
+  /// The view is valid while the handle is open. The HTTP code labels inbound series with the
+  /// client connection's label this way, so that whoever opens the client's handle (mTLS, with
+  /// the client's identity) labels its requests too.
+  TlsRef tls_or(TlsRef fallback) const noexcept {
+    return series_ != nullptr ? series_->tls : fallback;
+  }
 
  private:
   friend class Shard;

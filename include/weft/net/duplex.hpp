@@ -1,22 +1,24 @@
-// Opaque TCP forwarding between an accepted client socket and a connected endpoint socket: moves
-// bytes both ways with splice(2) through a pooled 16 KiB pipe per direction (or, without a pipe, a
-// pooled 16 KiB buffer), each held only while bytes are in flight; half-close, an idle timeout and
-// byte metrics. A failure on one side reaches the other as a reset, never as a clean end of stream.
+// Opaque TCP forwarding between an accepted client stream and a connected endpoint stream: moves
+// bytes both ways, each direction holding a pooled 16 KiB pipe or buffer only while bytes are in
+// flight; half-close, an idle timeout and byte metrics. Plaintext to plaintext goes through
+// splice(2) (or, without a pipe, a buffer); when either side is TLS, a userspace copy through a
+// buffer. A failure on one side reaches the other as a reset, never as a clean end of stream.
 #pragma once
 
 #include <boost/asio/awaitable.hpp>
-#include <boost/asio/ip/tcp.hpp>
 
 #include "weft/core/parse.hpp"
 #include "weft/metrics/tcp.hpp"
 #include "weft/net/buffer_pool.hpp"
 #include "weft/net/pipe_pool.hpp"
+#include "weft/net/stream.hpp"
 
 namespace weft::net {
 
-/// One proxied socket and the metrics handle that counts its bytes and its close.
+/// One proxied stream and the metrics handle that counts its bytes (application bytes, for TLS)
+/// and its close.
 struct DuplexSide {
-  boost::asio::ip::tcp::socket& socket;
+  Stream& stream;
   metrics::TcpConnMetrics& metrics;
 };
 
@@ -33,8 +35,9 @@ struct DuplexOutcome {
 };
 
 /// Runs until both directions have ended, one side fails, or nothing moves for `idle_timeout`.
-/// On return both sockets are closed and both metrics handles closed with their side's error
-/// (errc::idle_timeout on idle expiry). Runs on the worker that owns the sockets and the pools.
+/// On return both streams are closed and both metrics handles closed with their side's error
+/// (errc::idle_timeout on idle expiry). Runs on the worker that owns the streams and the pools.
+/// A TLS side ends its direction with close_notify before the TCP half-close.
 boost::asio::awaitable<DuplexOutcome> duplex(DuplexSide client, DuplexSide endpoint, Pools pools,
                                              core::duration idle_timeout);
 

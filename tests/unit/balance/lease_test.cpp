@@ -116,10 +116,11 @@ TEST(Update, KeepsTheStateOfKeptEndpointsAndDrainsGoneOnes) {
   sampled.first_byte(now + 200ms);
 
   auto next = make_service(0);
-  next.endpoints.push_back({test::addr(3), 1, "", {}, ""});
+  next.endpoints.push_back({test::addr(3), 1, "", "", {}, ""});
   discovery::Endpoint kept{test::addr(1),
                            5,
                            "spiffe://cluster.local/ns/a/sa/b",
+                           "b.a.serviceaccount.identity.cluster.local",
                            {{"pod", "web-1"}},
                            "dst_pod=\"web-1\""};
   next.endpoints.push_back(kept);

@@ -5,6 +5,7 @@
 #include <boost/asio/ip/address.hpp>
 
 #include "cli/golden_stats.hpp"
+#include "cli/stat_tcp.hpp"
 #include "weft/metrics/tcp.hpp"
 
 namespace weft::cli {
@@ -26,9 +27,11 @@ std::vector<metrics::Sample> scrape(const metrics::Registry& r) {
 TEST(GoldenFromRegistry, InboundAndOutboundRowsOverTwoRenders) {
   metrics::Registry r(2);
   const tcp::endpoint voting(make_address("10.77.0.4"), 8080);
-  const metrics::HttpTarget inbound{Direction::inbound, "", voting, "no_tls_from_remote"};
-  const metrics::HttpTarget outbound{Direction::outbound, "voting:8080", voting,
-                                     "not_provided_by_service_discovery"};
+  const metrics::HttpTarget inbound{Direction::inbound, "", voting,
+                                    metrics::TlsRef::no_identity("no_tls_from_remote")};
+  const metrics::HttpTarget outbound{
+      Direction::outbound, "voting:8080", voting,
+      metrics::TlsRef::no_identity("not_provided_by_service_discovery")};
   auto in0 = r.shard(0).http().open_route(inbound);
   auto in1 = r.shard(1).http().open_route(inbound);
   auto out0 = r.shard(0).http().open_route(outbound);
@@ -59,7 +62,7 @@ TEST(GoldenFromRegistry, InboundAndOutboundRowsOverTwoRenders) {
     out0.count_response({200, 0, Classification::success, ""});
   }
   auto conn = r.shard(0).open_tcp({Direction::inbound, metrics::Peer::src, voting,
-                                   "no_tls_from_remote"});
+                                   metrics::TlsRef::no_identity("no_tls_from_remote")});
   const auto after = scrape(r);
 
   const auto in = golden_windows(before, after, 2.0, Direction::inbound);
@@ -85,6 +88,35 @@ TEST(GoldenFromRegistry, InboundAndOutboundRowsOverTwoRenders) {
   EXPECT_EQ(out.at("voting:8080").success, 4);
   EXPECT_DOUBLE_EQ(out.at("voting:8080").requests_per_second, 2.0);
   EXPECT_DOUBLE_EQ(*histogram_quantile(0.5, out.at("voting:8080").latency), 2.5);
+}
+
+// The TLS column and the per-peer identities over what the registry renders for mTLS traffic.
+TEST(GoldenFromRegistry, TlsShareAndIdentities) {
+  metrics::Registry r(2);
+  const tcp::endpoint voting(make_address("10.77.0.4"), 8080);
+  constexpr std::string_view web = "spiffe://cluster.local/ns/emojivoto/sa/web";
+  constexpr std::string_view voting_id = "spiffe://cluster.local/ns/emojivoto/sa/voting";
+  auto meshed = r.shard(0).http().open_route(
+      {Direction::inbound, "", voting, metrics::TlsRef::established(web)});
+  auto plain = r.shard(1).http().open_route(
+      {Direction::inbound, "", voting, metrics::TlsRef::no_identity("no_tls_from_remote")});
+  auto out = r.shard(1).http().open_route(
+      {Direction::outbound, "voting:8080", voting, metrics::TlsRef::established(voting_id)});
+  for (int i = 0; i < 3; ++i) meshed.count_response({200, -1, Classification::success, ""});
+  plain.count_response({200, -1, Classification::success, ""});
+  out.count_response({200, 0, Classification::success, ""});
+  auto from_web = r.shard(0).open_tcp(
+      {Direction::inbound, metrics::Peer::src, voting, metrics::TlsRef::established(web)});
+  auto to_voting = r.shard(1).open_tcp(
+      {Direction::outbound, metrics::Peer::dst, voting, metrics::TlsRef::established(voting_id)});
+  const auto samples = scrape(r);
+
+  EXPECT_EQ(tls_cell(golden_windows({}, samples, 0, Direction::inbound).at("")), "75%");
+  EXPECT_EQ(tls_cell(golden_windows({}, samples, 0, Direction::outbound).at("voting:8080")),
+            "100%");
+  const auto tcp = collect_tcp(samples);
+  EXPECT_EQ(tcp.at({"inbound", "10.77.0.4:8080", "src", "true", std::string(web)}).open, 1);
+  EXPECT_EQ(tcp.at({"outbound", "10.77.0.4:8080", "dst", "true", std::string(voting_id)}).open, 1);
 }
 
 }  // namespace

@@ -1,5 +1,5 @@
 // The golden metrics of `weft stat` from crafted scrapes: success rate, rate, latency quantiles
-// (checked against Prometheus' histogram_quantile by hand-worked values) and TCP_CONN.
+// (checked against Prometheus' histogram_quantile by hand-worked values), TCP_CONN and TLS.
 #include "cli/golden_stats.hpp"
 
 #include <gtest/gtest.h>
@@ -239,9 +239,83 @@ TEST(GoldenStats, WindowsOfSeveralProxiesAddUp) {
   EXPECT_EQ(a.requests_per_second, 5);
   EXPECT_EQ(a.latency, (LatencyBuckets{{1, 10}, {2, 10}, {kInf, 20}}));
   EXPECT_EQ(a.tcp_open, 2);
+  GoldenWindow meshed;
+  meshed.success = 4;
+  meshed.tls_responses = 4;
+  meshed.tcp_open = 1;
+  meshed.tls_tcp_open = 1;
+  meshed.requests_per_second = 1;
+  a += meshed;
+  EXPECT_EQ(a.tls_responses, 4);
+  EXPECT_EQ(a.tls_tcp_open, 1);
+  EXPECT_EQ(tls_cell(a), "16%");  // 4 of 24 responses
   GoldenWindow no_rate;
   a += no_rate;  // a one-scrape window has no rate; neither has the sum
   EXPECT_LT(a.requests_per_second, 0);
+}
+
+// The same targets over mesh TLS: the client's identity inbound, the server's outbound.
+const std::string kInMtls =
+    R"(direction="inbound",target_addr="10.77.0.4:8080",target_ip="10.77.0.4",target_port="8080",tls="true",client_id="spiffe://cluster.local/ns/emojivoto/sa/web")";
+const std::string kOutVotingMtls =
+    R"(direction="outbound",authority="voting:8080",target_addr="10.77.0.4:8080",target_ip="10.77.0.4",target_port="8080",tls="true",server_id="spiffe://cluster.local/ns/emojivoto/sa/voting")";
+
+TEST(GoldenStats, TlsIsTheShareOfResponsesOverMeshTls) {
+  const auto before = parse(responses(kInMtls, "200", -1, "success", 100) +
+                            responses(kIn, "200", -1, "success", 100));
+  // In the window: 6 successes and 1 failure over mTLS, 1 plaintext success (a probe, say).
+  const auto after = parse(responses(kInMtls, "200", -1, "success", 106) +
+                           responses(kInMtls, "500", -1, "failure", 1) +
+                           responses(kIn, "200", -1, "success", 101));
+  const auto w = golden_windows(before, after, 1, Direction::inbound).at("");
+  EXPECT_EQ(w.tls_responses, 7);
+  EXPECT_EQ(w.success + w.failure, 8);
+  EXPECT_EQ(tls_cell(w), "87%");  // 87.5 rounds down: not all of it is mTLS
+  const auto all_mtls = golden_windows(before, parse(responses(kInMtls, "200", -1, "success", 109)),
+                                       1, Direction::inbound);
+  EXPECT_EQ(tls_cell(all_mtls.at("")), "100%");
+  const auto none = golden_windows(before, parse(responses(kIn, "200", -1, "success", 109)), 1,
+                                   Direction::inbound);
+  EXPECT_EQ(tls_cell(none.at("")), "0%");
+}
+
+TEST(GoldenStats, OutboundTlsIsPerAuthority) {
+  const std::string web_plain =
+      R"(direction="outbound",authority="web:80",target_addr="10.77.0.3:8080",target_ip="10.77.0.3",target_port="8080",tls="no_identity",no_tls_reason="not_provided_by_service_discovery")";
+  const auto after = parse(responses(kOutVotingMtls, "200", 0, "success", 4) +
+                           responses(web_plain, "200", -1, "success", 2) +
+                           responses(kInMtls, "200", -1, "success", 50));
+  const auto windows = golden_windows({}, after, 0, Direction::outbound);
+  ASSERT_EQ(windows.size(), 2u);
+  EXPECT_EQ(tls_cell(windows.at("voting:8080")), "100%");
+  EXPECT_EQ(tls_cell(windows.at("web:80")), "0%");
+}
+
+TEST(GoldenStats, TlsFallsBackToOpenConnectionsWithoutResponses) {
+  const auto after = parse(
+      R"(tcp_open_connections{direction="inbound",peer="src",target_addr="10.77.0.3:8080",tls="true",client_id="spiffe://cluster.local/ns/emojivoto/sa/web"} 3
+tcp_open_connections{direction="inbound",peer="src",target_addr="10.77.0.3:8080",tls="no_identity",no_tls_reason="no_tls_from_remote"} 1
+tcp_open_connections{direction="inbound",peer="dst",target_addr="10.77.0.3:8080",tls="no_identity",no_tls_reason="loopback"} 4
+tcp_open_connections{direction="outbound",peer="dst",target_addr="10.77.0.9:5432",tls="true",server_id="spiffe://cluster.local/ns/data/sa/db"} 2
+tcp_open_connections{direction="outbound",peer="src",target_addr="10.77.0.9:5432",tls="no_identity",no_tls_reason="loopback"} 2
+)");
+  const auto in = golden_windows({}, after, 0, Direction::inbound).at("");
+  EXPECT_EQ(in.tcp_open, 4);  // peer="src" only: the proxy-to-app side is always loopback
+  EXPECT_EQ(in.tls_tcp_open, 3);
+  EXPECT_EQ(tls_cell(in), "75%");
+  // An opaque TCP destination's row: its connections are mTLS.
+  const auto out = golden_windows({}, after, 0, Direction::outbound);
+  EXPECT_EQ(tls_cell(out.at("10.77.0.9:5432")), "100%");
+  // Nothing at all: nothing to say.
+  EXPECT_EQ(tls_cell(golden_windows({}, {}, 5, Direction::inbound).at("")), "-");
+}
+
+TEST(GoldenStats, TlsShareIsRoundedDownBelowAll) {
+  EXPECT_EQ(format_tls_share(1), "100%");
+  EXPECT_EQ(format_tls_share(199.0 / 200), "99%");
+  EXPECT_EQ(format_tls_share(0.5), "50%");
+  EXPECT_EQ(format_tls_share(0.001), "0%");
+  EXPECT_EQ(format_tls_share(0), "0%");
 }
 
 TEST(GoldenStats, CellsAreFormattedAsVizPrintsThem) {

@@ -22,7 +22,7 @@ const tcp::endpoint kEndpoint(make_address("10.244.1.5"), 8080);
 
 HttpTarget outbound(std::string_view dst_labels) {
   return HttpTarget{Direction::outbound, "web-svc:80", kEndpoint,
-                    "not_provided_by_service_discovery", dst_labels};
+                    TlsRef::no_identity("not_provided_by_service_discovery"), dst_labels};
 }
 
 ::testing::AssertionResult has_line(const std::string& text, const std::string& line) {
@@ -86,11 +86,11 @@ TEST(DstLabels, TheyKeyTheHttpSeries) {
 TEST(DstLabels, TcpSeriesRenderThemAfterTheTlsLabelsAndBeforeErrno) {
   Registry r(1);
   const TcpTarget target{Direction::outbound, Peer::dst, kEndpoint,
-                         "not_provided_by_service_discovery", kWeb};
+                         TlsRef::no_identity("not_provided_by_service_discovery"), kWeb};
   auto conn = r.shard(0).open_tcp(target);
   conn.add_write(10);
   auto plain = r.shard(0).open_tcp({Direction::outbound, Peer::dst, kEndpoint,
-                                    "not_provided_by_service_discovery"});
+                                    TlsRef::no_identity("not_provided_by_service_discovery")});
   conn.close({});
   std::string out;
   r.render_tcp(out);

@@ -20,13 +20,13 @@ using namespace std::chrono_literals;
 HttpTarget outbound(std::string_view authority, const char* ip = "10.0.0.2",
                     unsigned short port = 8080) {
   return HttpTarget{Direction::outbound, authority, tcp::endpoint(make_address(ip), port),
-                    "not_provided_by_service_discovery"};
+                    TlsRef::no_identity("not_provided_by_service_discovery")};
 }
 
 HttpTarget inbound(std::string_view authority, const char* ip = "127.0.0.1",
                    unsigned short port = 80) {
   return HttpTarget{Direction::inbound, authority, tcp::endpoint(make_address(ip), port),
-                    "no_tls_from_remote"};
+                    TlsRef::no_identity("no_tls_from_remote")};
 }
 
 std::string render_http(const Registry& r, Clock::time_point now = Clock::now()) {
@@ -209,7 +209,7 @@ TEST(HttpMetrics, MatchesLetsAConnectionReuseItsHandle) {
   EXPECT_FALSE(out_a.matches(outbound("a:80", "10.0.0.9")));
   EXPECT_FALSE(out_a.matches(outbound("a:80", "10.0.0.2", 9090)));
   auto other_tls = outbound("a:80");
-  other_tls.no_tls_reason = "loopback";
+  other_tls.tls = TlsRef::no_identity("loopback");
   EXPECT_FALSE(out_a.matches(other_tls));
   EXPECT_FALSE(out_a.matches(inbound("a:80", "10.0.0.2", 8080)));
 
@@ -315,9 +315,9 @@ TEST(TcpExpiry, ClosedIdleSeriesExpireAndOpenOnesStay) {
   Registry r(2, 10min);
   const auto t0 = Clock::time_point{} + 1h;
   const TcpTarget closed{Direction::inbound, Peer::src, tcp::endpoint(make_address("10.0.0.1"), 80),
-                         "no_tls_from_remote"};
+                         TlsRef::no_identity("no_tls_from_remote")};
   const TcpTarget open{Direction::inbound, Peer::src, tcp::endpoint(make_address("10.0.0.2"), 80),
-                       "no_tls_from_remote"};
+                       TlsRef::no_identity("no_tls_from_remote")};
   r.shard(0).open_tcp(closed).close({});
   r.shard(1).open_tcp(closed).close({});
   auto conn = r.shard(1).open_tcp(open);

@@ -9,6 +9,7 @@
 #include <cstdlib>
 #include <fstream>
 #include <string>
+#include <vector>
 
 #include "../../support/promtool_lint.hpp"
 #include "weft/metrics/tcp.hpp"
@@ -69,28 +70,32 @@ TEST(Promtool, AcceptsTheRenderedExposition) {
   using boost::asio::ip::make_address;
   using boost::asio::ip::tcp;
   auto a = r.shard(0).open_tcp({Direction::inbound, Peer::src,
-                                tcp::endpoint(make_address("10.0.0.1"), 80), "no_tls_from_remote"});
-  auto b =
-      r.shard(1).open_tcp({Direction::outbound, Peer::dst,
-                           tcp::endpoint(make_address("fd00::1"), 8080), "weird \"reason\"\n"});
+                                tcp::endpoint(make_address("10.0.0.1"), 80),
+                                TlsRef::no_identity("no_tls_from_remote")});
+  auto b = r.shard(1).open_tcp({Direction::outbound, Peer::dst,
+                                tcp::endpoint(make_address("fd00::1"), 8080),
+                                TlsRef::no_identity("weird \"reason\"\n")});
   a.add_read(10);
   b.add_write(20);
   a.close(boost::asio::error::connection_reset);
   {
     auto c = r.shard(1).open_tcp({Direction::inbound, Peer::dst,
-                                  tcp::endpoint(make_address("127.0.0.1"), 8080), "loopback"});
+                                  tcp::endpoint(make_address("127.0.0.1"), 8080),
+                                  TlsRef::no_identity("loopback")});
     c.close(boost::asio::error::network_down);
   }
 
-  auto out = r.shard(0).http().open_route(
-      {Direction::outbound, "web.default.svc.cluster.local:8080",
-       tcp::endpoint(make_address("10.0.0.2"), 8080), "not_provided_by_service_discovery"});
+  auto out =
+      r.shard(0).http().open_route({Direction::outbound, "web.default.svc.cluster.local:8080",
+                                    tcp::endpoint(make_address("10.0.0.2"), 8080),
+                                    TlsRef::no_identity("not_provided_by_service_discovery")});
   out.count_request();
   out.observe_latency(200, std::chrono::microseconds(1500));
   out.count_response({200, -1, Classification::success, ""});
   out.count_response({0, -1, Classification::failure, "h2(PROTOCOL_ERROR)"});
-  auto in = r.shard(1).http().open_route(
-      {Direction::inbound, "ignored", tcp::endpoint(make_address("::1"), 80), "loopback"});
+  auto in = r.shard(1).http().open_route({Direction::inbound, "ignored",
+                                          tcp::endpoint(make_address("::1"), 80),
+                                          TlsRef::no_identity("loopback")});
   in.count_request();
   in.observe_latency(503, std::chrono::seconds(70));
   in.count_response({200, 14, Classification::failure, ""});
@@ -109,11 +114,12 @@ TEST(Promtool, AcceptsRouteFamiliesAndDstLabels) {
   using boost::asio::ip::tcp;
   const tcp::endpoint endpoint(make_address("10.244.1.5"), 8080);
   constexpr std::string_view dst = R"(dst_namespace="emojivoto",dst_pod="web-5f86")";
-  auto conn = r.shard(0).open_tcp(
-      {Direction::outbound, Peer::dst, endpoint, "not_provided_by_service_discovery", dst});
+  auto conn = r.shard(0).open_tcp({Direction::outbound, Peer::dst, endpoint,
+                                   TlsRef::no_identity("not_provided_by_service_discovery"), dst});
   conn.add_read(100);
-  auto http = r.shard(0).http().open_route(
-      {Direction::outbound, "web-svc:80", endpoint, "not_provided_by_service_discovery", dst});
+  auto http =
+      r.shard(0).http().open_route({Direction::outbound, "web-svc:80", endpoint,
+                                    TlsRef::no_identity("not_provided_by_service_discovery"), dst});
   http.count_request();
   http.observe_latency(200, std::chrono::milliseconds(12));
   http.count_response({200, -1, Classification::success, ""});
@@ -140,6 +146,42 @@ TEST(Promtool, AcceptsRouteFamiliesAndDstLabels) {
   }
   EXPECT_NE(text.find(R"(not_provided_by_service_discovery",dst_namespace="emojivoto")"),
             std::string::npos);
+  EXPECT_TRUE(promtool_accepts(text));
+}
+
+// Every TLS status on both sides, on tcp_* and HTTP series: the label sets differ in the label
+// after `tls` (no_tls_reason, client_id, server_id, sni), which promtool must accept in one family.
+TEST(Promtool, AcceptsEveryTlsStatusOnBothSides) {
+  REQUIRE_PROMTOOL();
+  Registry r(2);
+  using boost::asio::ip::make_address;
+  using boost::asio::ip::tcp;
+  const tcp::endpoint app(make_address("10.77.0.4"), 8080);
+  constexpr std::string_view web = "spiffe://cluster.local/ns/emojivoto/sa/web";
+  const TlsRef statuses[] = {TlsRef::no_identity("no_tls_from_remote"), TlsRef::established(web),
+                             TlsRef::established(""), TlsRef::opaque("db.example.com")};
+  std::vector<TcpConnMetrics> conns;
+  std::vector<HttpRoute> routes;
+  for (const TlsRef tls : statuses) {
+    for (const Peer peer : {Peer::src, Peer::dst}) {
+      for (const Direction d : {Direction::inbound, Direction::outbound}) {
+        conns.push_back(r.shard(peer == Peer::src ? 0 : 1).open_tcp({d, peer, app, tls}));
+        conns.back().add_read(1);
+      }
+    }
+    for (const Direction d : {Direction::inbound, Direction::outbound}) {
+      routes.push_back(r.shard(0).http().open_route({d, "web-svc:80", app, tls}));
+      routes.back().count_request();
+      routes.back().observe_latency(200, std::chrono::milliseconds(3));
+      routes.back().count_response({200, -1, Classification::success, ""});
+    }
+  }
+  conns.front().close(boost::asio::error::connection_reset);
+  const std::string text = r.render();
+  for (const char* label : {R"(client_id="spiffe://)", R"(server_id="spiffe://)", R"(client_id="")",
+                            R"(sni="db.example.com")", "no_tls_reason="}) {
+    EXPECT_NE(text.find(label), std::string::npos) << label;
+  }
   EXPECT_TRUE(promtool_accepts(text));
 }
 

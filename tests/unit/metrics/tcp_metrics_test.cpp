@@ -18,7 +18,7 @@ using asio::ip::tcp;
 
 TcpTarget inbound_src(const char* ip, unsigned short port) {
   return TcpTarget{Direction::inbound, Peer::src, tcp::endpoint(make_address(ip), port),
-                   "no_tls_from_remote"};
+                   TlsRef::no_identity("no_tls_from_remote")};
 }
 
 std::string render_tcp(const Registry& r) {
@@ -92,7 +92,7 @@ TEST(TcpMetrics, Ipv6TargetIsBracketedInTargetAddrOnly) {
   Registry r(1);
   auto h = r.shard(0).open_tcp(TcpTarget{Direction::outbound, Peer::dst,
                                          tcp::endpoint(make_address("fd00::1"), 8080),
-                                         "not_provided_by_service_discovery"});
+                                         TlsRef::no_identity("not_provided_by_service_discovery")});
   const std::string out = render_tcp(r);
   EXPECT_NE(
       out.find(R"(tcp_open_total{direction="outbound",peer="dst",target_addr="[fd00::1]:8080",)"
@@ -104,8 +104,9 @@ TEST(TcpMetrics, Ipv6TargetIsBracketedInTargetAddrOnly) {
 
 TEST(TcpMetrics, LabelValuesAreEscaped) {
   Registry r(1);
-  auto h = r.shard(0).open_tcp(TcpTarget{
-      Direction::inbound, Peer::src, tcp::endpoint(make_address("127.0.0.1"), 1), "a\\b\"c\nd"});
+  auto h = r.shard(0).open_tcp(TcpTarget{Direction::inbound, Peer::src,
+                                         tcp::endpoint(make_address("127.0.0.1"), 1),
+                                         TlsRef::no_identity("a\\b\"c\nd")});
   const std::string out = render_tcp(r);
   EXPECT_NE(out.find(R"(no_tls_reason="a\\b\"c\nd"} 1)"), std::string::npos) << out;
 }
@@ -142,14 +143,18 @@ TEST(TcpMetrics, SumsEachLabelSetOverShards) {
 
 TEST(TcpMetrics, SeriesAreSortedByDirectionPeerAddressPort) {
   Registry r(1);
-  auto h1 = r.shard(0).open_tcp(
-      {Direction::outbound, Peer::dst, tcp::endpoint(make_address("10.0.0.1"), 1), "x"});
-  auto h2 = r.shard(0).open_tcp(
-      {Direction::inbound, Peer::dst, tcp::endpoint(make_address("10.0.0.9"), 9), "x"});
-  auto h3 = r.shard(0).open_tcp(
-      {Direction::inbound, Peer::src, tcp::endpoint(make_address("10.0.0.9"), 10), "x"});
-  auto h4 = r.shard(0).open_tcp(
-      {Direction::inbound, Peer::src, tcp::endpoint(make_address("10.0.0.9"), 9), "x"});
+  auto h1 =
+      r.shard(0).open_tcp({Direction::outbound, Peer::dst,
+                           tcp::endpoint(make_address("10.0.0.1"), 1), TlsRef::no_identity("x")});
+  auto h2 =
+      r.shard(0).open_tcp({Direction::inbound, Peer::dst,
+                           tcp::endpoint(make_address("10.0.0.9"), 9), TlsRef::no_identity("x")});
+  auto h3 =
+      r.shard(0).open_tcp({Direction::inbound, Peer::src,
+                           tcp::endpoint(make_address("10.0.0.9"), 10), TlsRef::no_identity("x")});
+  auto h4 =
+      r.shard(0).open_tcp({Direction::inbound, Peer::src,
+                           tcp::endpoint(make_address("10.0.0.9"), 9), TlsRef::no_identity("x")});
   const std::string out = render_tcp(r);
   const auto p4 =
       out.find("tcp_open_total{direction=\"inbound\",peer=\"src\",target_addr=\"10.0.0.9:9\"");

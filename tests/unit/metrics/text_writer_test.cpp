@@ -131,7 +131,8 @@ TEST(Registry, RenderHasEveryFamilyExactlyOnce) {
   Registry r(2);
   auto h = r.shard(1).open_tcp(
       {Direction::inbound, Peer::src,
-       boost::asio::ip::tcp::endpoint(boost::asio::ip::make_address("10.0.0.1"), 80), "loopback"});
+       boost::asio::ip::tcp::endpoint(boost::asio::ip::make_address("10.0.0.1"), 80),
+       TlsRef::no_identity("loopback")});
   const std::string out = r.render();
   for (const char* family :
        {"tcp_open_total", "tcp_close_total", "tcp_open_connections", "tcp_read_bytes_total",
