@@ -5,6 +5,7 @@
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/this_coro.hpp>
 #include <boost/asio/use_awaitable.hpp>
+#include <cstring>
 
 #include "weft/core/clock.hpp"
 #include "weft/detect/http.hpp"
@@ -34,9 +35,10 @@ constexpr auto kPartialPause = std::chrono::milliseconds(200);
 
 }  // namespace
 
-asio::awaitable<Detection> detect_protocol(net::Stream& client, core::duration timeout) {
+asio::awaitable<Detection> detect_protocol(net::Stream& client, core::duration timeout,
+                                           Detection start) {
   constexpr auto kAwait = asio::as_tuple(asio::use_awaitable);
-  Detection d;
+  Detection d = std::move(start);
   asio::steady_timer deadline(co_await asio::this_coro::executor, timeout);
   for (;;) {
     if (d.replay) {
@@ -60,7 +62,10 @@ asio::awaitable<Detection> detect_protocol(net::Stream& client, core::duration t
       d.result = metrics::DetectResult::error;
       co_return d;
     }
-    if (!d.replay) d.replay = std::make_unique_for_overwrite<std::byte[]>(detect::kMaxDetectBytes);
+    if (!d.replay) {
+      d.replay = std::make_unique_for_overwrite<std::byte[]>(detect::kMaxDetectBytes);
+      d.replay_capacity = detect::kMaxDetectBytes;
+    }
     boost::system::error_code ec;
     const std::size_t n = client.read_some(
         asio::buffer(d.replay.get() + d.replay_size, detect::kMaxDetectBytes - d.replay_size), ec);
@@ -81,6 +86,57 @@ asio::awaitable<Detection> detect_protocol(net::Stream& client, core::duration t
     // Bytes arrived: the rest of a request line or preface must follow promptly.
     const auto pause_end = Clock::now() + kPartialPause;
     if (pause_end < deadline.expiry()) deadline.expires_at(pause_end);
+  }
+}
+
+asio::awaitable<tls::HelloParse> read_client_hello(net::Stream& client, Detection& d,
+                                                   core::duration timeout) {
+  constexpr auto kAwait = asio::as_tuple(asio::use_awaitable);
+  asio::steady_timer deadline(co_await asio::this_coro::executor, timeout);
+  tls::HelloParse parsed{};
+  for (;;) {
+    if (d.replay_size > 0) {
+      parsed = tls::parse_client_hello(d.replay_bytes());
+      if (parsed.status != tls::HelloStatus::need_more) co_return parsed;
+    }
+    auto ready =
+        co_await (client.async_wait(tcp::socket::wait_read, kAwait) || deadline.async_wait(kAwait));
+    if (ready.index() == 1) {
+      d.result =
+          d.replay_size > 0 ? metrics::DetectResult::not_http : metrics::DetectResult::read_timeout;
+      co_return parsed;
+    }
+    if (auto [ec] = std::get<0>(ready); ec) {
+      d.client_error = ec;
+      d.result = metrics::DetectResult::error;
+      co_return parsed;
+    }
+    // Most hellos fit the detection buffer; a larger one (many extensions, post-quantum key
+    // shares) moves to one of the parser's cap, which always decides.
+    if (!d.replay) {
+      d.replay = std::make_unique_for_overwrite<std::byte[]>(detect::kMaxDetectBytes);
+      d.replay_capacity = detect::kMaxDetectBytes;
+    } else if (d.replay_size == d.replay_capacity) {
+      auto bigger = std::make_unique_for_overwrite<std::byte[]>(tls::kMaxClientHello);
+      std::memcpy(bigger.get(), d.replay.get(), d.replay_size);
+      d.replay = std::move(bigger);
+      d.replay_capacity = tls::kMaxClientHello;
+    }
+    boost::system::error_code ec;
+    const std::size_t n = client.read_some(
+        asio::buffer(d.replay.get() + d.replay_size, d.replay_capacity - d.replay_size), ec);
+    if (ec == asio::error::would_block || ec == asio::error::try_again) continue;
+    if (ec) {
+      if (ec == asio::error::eof) {
+        d.client_eof = true;
+      } else {
+        d.client_error = ec;
+      }
+      d.result = d.replay_size > 0 && !d.client_error ? metrics::DetectResult::not_http
+                                                      : metrics::DetectResult::error;
+      co_return parsed;
+    }
+    d.replay_size += n;
   }
 }
 

@@ -43,7 +43,8 @@ Proxy::Proxy(core::ProxyConfig config, std::unique_ptr<net::OrigDst> inbound_ori
   for (unsigned i = 0; i < config_.cores; ++i) {
     workers_.push_back(std::make_unique<Worker>(
         WorkerSetup{&config_, inbound_orig_dst_.get(), outbound_orig_dst_.get(),
-                    &registry_->shard(i), inbound, outbound, &destinations_, config_.cores}));
+                    &registry_->shard(i), inbound, outbound, &destinations_, config_.cores,
+                    config_.identity_dir.empty() ? nullptr : &identity_}));
     inbound = inbound_endpoint();
     outbound = outbound_endpoints();
   }

@@ -6,6 +6,7 @@
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/asio/write.hpp>
 
+#include "weft/app/inbound_tls.hpp"
 #include "weft/app/protocol_detect.hpp"
 #include "weft/core/clock.hpp"
 #include "weft/core/error.hpp"
@@ -33,12 +34,14 @@ namespace {
 // Detection, unless the target port is opaque: HTTP/1 goes to http::serve_h1, HTTP/2 to
 // http::serve_h2, anything else is forwarded opaque. False when there is nothing to forward (the
 // client failed or closed before a byte).
+// `detection` may hold bytes read before (inbound mTLS's look for a ClientHello): detection goes
+// on from them, or, when `decided`, is already over.
 asio::awaitable<bool> run_detection(const ListenerContext& ctx, net::Stream& client,
-                                    const tcp::endpoint& target, bool opaque,
+                                    const tcp::endpoint& target, bool opaque, bool decided,
                                     metrics::TcpConnMetrics& client_metrics, Detection& detection) {
   if (opaque || core::contains_port(*ctx.opaque_ports, target.port())) co_return true;
   const auto started = Clock::now();
-  detection = co_await detect_protocol(client, ctx.detect_timeout);
+  if (!decided) detection = co_await detect_protocol(client, ctx.detect_timeout, std::move(detection));
   ctx.metrics->detect().record(ctx.direction, detection.result, Clock::now() - started);
   if (detection.result == metrics::DetectResult::read_timeout) {
     spdlog::info("{}: protocol detection timed out after {}ms; continuing as opaque TCP to {}",
@@ -87,6 +90,7 @@ struct OpaqueEndpoint {
 asio::awaitable<result<OpaqueEndpoint>> connect_opaque(const ListenerContext& ctx,
                                                        const tcp::endpoint& target,
                                                        const http::Destination& dest) {
+  tls::Mesh* mesh = ctx.http.mesh;
   if (!dest) {
     auto socket = co_await net::connect(target, ctx.connect_timeout);
     if (!socket) co_return socket.error();
@@ -100,10 +104,25 @@ asio::awaitable<result<OpaqueEndpoint>> connect_opaque(const ListenerContext& ct
     const auto addr = lease->endpoint().addr;
     auto socket = co_await net::connect(addr, ctx.connect_timeout);
     if (socket) {
-      lease->connected(Clock::now());
-      co_return OpaqueEndpoint{net::Stream(std::move(*socket)), addr, std::move(*lease)};
+      net::Stream stream(std::move(*socket));
+      // A meshed endpoint that fails its mTLS handshake counts as one that refused: nothing
+      // was sent, another may take the connection.
+      boost::system::error_code tls_error;
+      if (tls::meshed(mesh, &lease->endpoint())) {
+        tls_error = co_await tls::secure(*mesh, stream, lease->endpoint(), ctx.connect_timeout);
+      }
+      if (!tls_error) {
+        lease->connected(Clock::now());
+        co_return OpaqueEndpoint{std::move(stream), addr, std::move(*lease)};
+      }
+      spdlog::debug("{}: mTLS to {} ({}) failed: {}", metrics::to_string(ctx.direction),
+                    metrics::format_target_addr(addr), lease->endpoint().identity,
+                    tls_error.message());
+      net::reset(stream);
+      last = tls_error;
+    } else {
+      last = socket.error();
     }
-    last = socket.error();
     lease->connect_failed(Clock::now());
   }
   co_return last;
@@ -129,14 +148,39 @@ asio::awaitable<void> forward_tcp(const ListenerContext& ctx, tcp::socket socket
     co_return;
   }
 
+  // Inbound with mTLS: first, whether the client opens TLS, and for whom.
+  Detection detection;
+  InboundTls inbound_tls;
+  metrics::TlsRef client_tls = ctx.client_tls;
+  if (ctx.mesh != nullptr) {
+    inbound_tls = co_await accept_inbound_tls(ctx, client, *target, detection);
+    switch (inbound_tls.kind) {
+      case InboundTls::Kind::terminated:
+        client_tls = metrics::TlsRef::established(inbound_tls.peer);
+        break;
+      case InboundTls::Kind::passthrough:
+        client_tls = metrics::TlsRef::opaque(inbound_tls.peer);
+        break;
+      case InboundTls::Kind::refused:
+      case InboundTls::Kind::gone: {
+        auto refused = ctx.metrics->open_tcp({ctx.direction, metrics::Peer::src, *target, client_tls});
+        if (inbound_tls.kind == InboundTls::Kind::refused || inbound_tls.error) net::reset(client);
+        refused.close(inbound_tls.error);
+        co_return;
+      }
+      case InboundTls::Kind::plaintext: break;
+    }
+  }
+  // The client's series carry its TLS label, and so do its HTTP requests' (serve_h1/h2).
   auto client_metrics =
-      ctx.metrics->open_tcp({ctx.direction, metrics::Peer::src, *target, ctx.client_tls});
+      ctx.metrics->open_tcp({ctx.direction, metrics::Peer::src, *target, client_tls});
 
   // Outbound connections to a service in the destination table are balanced over its endpoints;
-  // a service marked opaque skips detection.
+  // a service marked opaque skips detection, and so does TLS passed through.
   const auto dest = ctx.http.router ? ctx.http.router->resolve(*target, {}) : http::Destination{};
-  Detection detection;
-  if (!co_await run_detection(ctx, client, *target, dest && dest.service->opaque, client_metrics,
+  const bool opaque = (dest && dest.service->opaque) ||
+                      inbound_tls.kind == InboundTls::Kind::passthrough;
+  if (!co_await run_detection(ctx, client, *target, opaque, inbound_tls.decided, client_metrics,
                               detection)) {
     co_return;
   }
@@ -161,10 +205,11 @@ asio::awaitable<void> forward_tcp(const ListenerContext& ctx, tcp::socket socket
     client_metrics.close(endpoint.error());
     co_return;
   }
-  // mTLS: TlsRef::established(identity) for a meshed endpoint it connects to with TLS, as
+  // tls="true",server_id=<identity> for a meshed endpoint (connected to with mTLS), as
   // HttpContext::endpoint_tls_for labels HTTP to the same endpoint.
-  metrics::TcpTarget endpoint_target{ctx.direction, metrics::Peer::dst, endpoint->addr,
-                                     ctx.endpoint_tls};
+  metrics::TcpTarget endpoint_target{
+      ctx.direction, metrics::Peer::dst, endpoint->addr,
+      endpoint->lease ? ctx.http.endpoint_tls_for(&endpoint->lease.endpoint()) : ctx.endpoint_tls};
   if (endpoint->lease) endpoint_target.dst_labels = endpoint->lease.endpoint().metric_labels;
   auto endpoint_metrics = ctx.metrics->open_tcp(endpoint_target);
   if (!co_await replay(detection, client, client_metrics, endpoint->stream, endpoint_metrics)) {

@@ -22,7 +22,7 @@ using asio::ip::tcp;
 
 namespace {
 
-// TLS labels until mTLS lands: what Linkerd reports for plaintext on each side.
+// TLS labels of plaintext connections, Linkerd's on each side; mTLS sets its own per connection.
 constexpr auto kNoTlsFromRemote = metrics::TlsRef::no_identity("no_tls_from_remote");
 constexpr auto kLoopback = metrics::TlsRef::no_identity("loopback");
 constexpr auto kNotProvidedByDiscovery =
@@ -57,6 +57,7 @@ Worker::Worker(const WorkerSetup& setup)
   h2_inbound_ = std::make_unique<http::H2ClientPool>(ioc_.get_executor());
   h2_outbound_ = std::make_unique<http::H2ClientPool>(ioc_.get_executor());
   const auto& config = *setup.config;
+  if (setup.identity != nullptr) mesh_ = std::make_unique<tls::Mesh>(*setup.identity);
   router_ = std::make_unique<http::Router>(ioc_.get_executor(), *setup.destinations, config,
                                            setup.workers, std::random_device{}(),
                                            &setup.metrics->balancer());
@@ -77,7 +78,8 @@ Worker::Worker(const WorkerSetup& setup)
         .drain = &drain_,
         .h1_pool = in ? &inbound_h1_pool_ : &outbound_h1_pool_,
         .h2_pool = in ? h2_inbound_.get() : h2_outbound_.get(),
-        .router = in ? nullptr : router_.get()};
+        .router = in ? nullptr : router_.get(),
+        .mesh = mesh_.get()};
   };
   add_listener(setup.inbound_listen, {.direction = metrics::Direction::inbound,
                                       .local = {},
@@ -88,6 +90,10 @@ Worker::Worker(const WorkerSetup& setup)
                                       .opaque_ports = &config.inbound_opaque_ports,
                                       .client_tls = kNoTlsFromRemote,
                                       .endpoint_tls = kLoopback,
+                                      .mesh = mesh_.get(),
+                                      .require_identity_ports =
+                                          &config.inbound_require_identity_ports,
+                                      .require_identity_all = config.inbound_require_identity_all,
                                       .metrics = setup.metrics,
                                       .buffers = &buffers_,
                                       .pipes = &pipes_,

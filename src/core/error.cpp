@@ -33,6 +33,7 @@ class WeftCategory final : public boost::system::error_category {
       case errc::tls_cert_expired: return "peer certificate has expired or is not yet valid";
       case errc::tls_identity_mismatch: return "peer identity is not the expected one";
       case errc::tls_identity_required: return "port requires an authenticated client";
+      case errc::identity_not_ready: return "this proxy's identity is not loaded";
     }
     return "unknown weft error";
   }

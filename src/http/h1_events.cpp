@@ -83,9 +83,10 @@ void H1ProxyConnection::request_head(const MessageHead& head) {
   // The endpoint is always asked with HTTP/1.1 (so its connection can be pooled); an HTTP/1.0
   // request without Host gets the original destination as its Host.
   if (!host && request_.http10) {
-    append_request_head(to_endpoint_, head, framing, metrics::format_target_addr(target_));
+    append_request_head(to_endpoint_, head, framing, metrics::format_target_addr(target_),
+                        client_id(ctx_, client_tls_));
   } else {
-    append_request_head(to_endpoint_, head, framing);
+    append_request_head(to_endpoint_, head, framing, {}, client_id(ctx_, client_tls_));
   }
 }
 

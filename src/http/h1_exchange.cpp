@@ -4,6 +4,8 @@
 // write; a longer body streams while the response is relayed (Expect: 100-continue, early
 // responses). A reused connection that fails before any response byte gets a safe request sent
 // again once on a fresh connection.
+#include <spdlog/spdlog.h>
+
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/experimental/awaitable_operators.hpp>
 #include <boost/asio/use_awaitable.hpp>
@@ -126,11 +128,20 @@ asio::awaitable<error_code> H1ProxyConnection::acquire_endpoint(bool fresh) {
   auto socket = co_await net::connect(endpoint_addr_, ctx_.connect_timeout);
   if (!socket) co_return socket.error();
   const discovery::Endpoint* known = lease_ ? &lease_.endpoint() : nullptr;
+  net::Stream stream(std::move(*socket));
+  if (tls::meshed(ctx_.mesh, known)) {
+    if (auto ec = co_await tls::secure(*ctx_.mesh, stream, *known, ctx_.connect_timeout)) {
+      spdlog::debug("{}: mTLS to {} ({}) failed: {}", metrics::to_string(ctx_.direction),
+                   metrics::format_target_addr(endpoint_addr_), known->identity, ec.message());
+      net::reset(stream);
+      co_return ec;
+    }
+  }
   metrics::TcpTarget tcp_target{ctx_.direction, metrics::Peer::dst, endpoint_addr_,
                                 ctx_.endpoint_tls_for(known)};
   if (known != nullptr) tcp_target.dst_labels = known->metric_labels;
   endpoint_.emplace(
-      H1EndpointConn{net::Stream(std::move(*socket)), ctx_.metrics->open_tcp(tcp_target), false});
+      H1EndpointConn{std::move(stream), ctx_.metrics->open_tcp(tcp_target), false});
   co_return error_code{};
 }
 

@@ -17,12 +17,12 @@ void append_number(std::string& out, std::size_t n, int base) {
 
 // Every field that is not hop-by-hop, as received. An upgrade message keeps its Upgrade field
 // (the next hop needs it to switch protocols); the caller adds `connection: upgrade`. A request
-// loses the weft-* policy fields, which are for this proxy only.
+// loses the proxy's own fields (weft-* policy, weft-client-id), which no client may set.
 void append_fields(std::string& out, const MessageHead& head, bool keep_upgrade) {
   const bool request = head.kind == MessageKind::request;
   for (const auto& h : head.headers) {
     if (head.is_hop_by_hop(h.name) && !(keep_upgrade && iequals(h.name, "upgrade"))) continue;
-    if (request && is_policy_header(h.name)) continue;
+    if (request && is_proxy_request_header(h.name)) continue;
     out.append(h.name);
     out.append(": ");
     out.append(h.value);
@@ -33,7 +33,7 @@ void append_fields(std::string& out, const MessageHead& head, bool keep_upgrade)
 }  // namespace
 
 void append_request_head(std::string& out, const MessageHead& head, BodyFraming framing,
-                         std::string_view host) {
+                         std::string_view host, std::string_view client_id) {
   out.append(head.method);
   out.push_back(' ');
   out.append(head.target);
@@ -44,6 +44,12 @@ void append_request_head(std::string& out, const MessageHead& head, BodyFraming 
     out.append("\r\n");
   }
   append_fields(out, head, head.upgrade);
+  if (!client_id.empty()) {
+    out.append(kClientIdHeader);
+    out.append(": ");
+    out.append(client_id);
+    out.append("\r\n");
+  }
   if (framing == BodyFraming::chunked) out.append("transfer-encoding: chunked\r\n");
   if (head.upgrade) out.append("connection: upgrade\r\n");
   out.append("\r\n");

@@ -107,6 +107,17 @@ asio::awaitable<void> H2Client::run_connection() {
     co_return;
   }
   stream_ = net::Stream(std::move(*socket));
+  if (meshed_) {
+    if (auto ec = co_await tls::secure(*ctx_.mesh, stream_, *meshed_, ctx_.connect_timeout)) {
+      spdlog::debug("h2: mTLS to {} ({}) failed: {}", metrics::format_target_addr(target_),
+                    meshed_->identity, ec.message());
+      net::reset(stream_);
+      failed_ = true;
+      pool_.forget(this);
+      fail_all(ec, FailedAt::connect);
+      co_return;
+    }
+  }
   metrics_ =
       ctx_.metrics->open_tcp({ctx_.direction, metrics::Peer::dst, target_, endpoint_tls_.ref()});
   set_session(make_session(false, client_callbacks(), this, *ctx_.h2_client));
@@ -285,7 +296,7 @@ int H2Client::on_stream_close(std::int32_t stream_id, std::uint32_t error_code) 
     detach(*s);
     s->endpoint_id = -1;
     s->request_deferred = false;
-    pool_.connection(ctx_, target_).add_stream(*s);
+    pool_.connection(ctx_, target_, meshed_ ? &*meshed_ : nullptr).add_stream(*s);
     return 0;
   }
   if (s->server != nullptr && !s->response_end) {

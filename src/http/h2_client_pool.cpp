@@ -23,10 +23,12 @@ H2ClientPool::H2ClientPool(asio::any_io_executor executor) : executor_(std::move
 
 H2ClientPool::~H2ClientPool() = default;
 
-H2Client& H2ClientPool::connection(const HttpContext& ctx, const tcp::endpoint& target) {
+H2Client& H2ClientPool::connection(const HttpContext& ctx, const tcp::endpoint& target,
+                                   const discovery::Endpoint* endpoint) {
   auto it = current_.find(target);
   if (it != current_.end() && it->second->usable()) return *it->second;
   auto client = std::make_unique<H2Client>(*this, ctx, target);
+  if (tls::meshed(ctx.mesh, endpoint)) client->use_mtls(*endpoint);
   H2Client& ref = *client;
   current_[target] = &ref;
   asio::co_spawn(executor_, run_owned(std::move(client)), asio::detached);

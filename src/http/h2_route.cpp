@@ -91,7 +91,7 @@ void H2Server::send_to(H2Stream& s, balance::Lease lease) {
   if (s.policy.retry && s.policy.retry->per_try_timeout.count() > 0) {
     asio::co_spawn(ctx_.h2_pool->executor(), watch_try(&s, s.serial, s.tries), asio::detached);
   }
-  ctx_.h2_pool->connection(ctx_, endpoint.addr).add_stream(s);
+  ctx_.h2_pool->connection(ctx_, endpoint.addr, &endpoint).add_stream(s);
 }
 
 asio::awaitable<void> H2Server::wait_for_endpoint(H2Stream* s, std::uint64_t serial) {

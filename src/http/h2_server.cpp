@@ -237,12 +237,16 @@ int H2Server::on_stream_close(std::int32_t stream_id, std::uint32_t error_code) 
 
 void H2Server::start_request(H2Stream& s) {
   s.grpc = is_grpc_content_type(s.request.get("content-type"));
-  if (!s.request_too_large && ctx_.router != nullptr && route_stream(s)) {
-    s.request.drop_if(is_policy_header);
+  // The proxy's own fields are never taken from a client; an mTLS client's verified identity
+  // goes to the application as weft-client-id.
+  // (route_stream reads the weft-* policy fields first.)
+  const bool routed = !s.request_too_large && ctx_.router != nullptr && route_stream(s);
+  s.request.drop_if(is_proxy_request_header);
+  if (const auto id = client_id(ctx_, client_tls_); !id.empty()) s.request.add(kClientIdHeader, id);
+  if (routed) {
     dispatch(s);
     return;
   }
-  s.request.drop_if(is_policy_header);
   s.route = route_for(s, target_, {});
   if (s.route != nullptr) s.route->count_request();
   if (s.request_too_large) {

@@ -114,6 +114,15 @@ ProxyError proxy_error(const boost::system::error_code& ec, FailedAt at) {
       case errc::stream_reset:
         return row(502, kGrpcUnavailable, fmt::format("endpoint error: {}", ec.message()), "reset",
                    HttpErrorKind::io);
+      case errc::tls_handshake:
+      case errc::tls_unknown_ca:
+      case errc::tls_cert_expired:
+      case errc::tls_identity_mismatch:
+      case errc::identity_not_ready:
+        // The endpoint is meshed and could not be verified (or we have no identity to show it):
+        // nothing was sent to it.
+        return row(502, kGrpcUnavailable, fmt::format("TLS error: {}", ec.message()), "tls",
+                   HttpErrorKind::tls);
       case errc::h2_protocol_error:
         return row(502, kGrpcUnavailable, fmt::format("endpoint error: {}", ec.message()),
                    "h2(PROTOCOL_ERROR)", HttpErrorKind::io);

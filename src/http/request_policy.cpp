@@ -86,6 +86,10 @@ bool is_policy_header(std::string_view name) noexcept {
   return policy_header(name) != PolicyHeader::none;
 }
 
+bool is_proxy_request_header(std::string_view name) noexcept {
+  return is_policy_header(name) || iequals(name, kClientIdHeader);
+}
+
 bool apply_policy_header(RequestPolicy& policy, std::string_view name, std::string_view value) {
   const PolicyHeader kind = policy_header(name);
   if (kind == PolicyHeader::none) return false;

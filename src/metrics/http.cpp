@@ -93,6 +93,7 @@ std::string_view to_string(Classification c) noexcept {
 std::string_view to_string(HttpErrorKind k) noexcept {
   switch (k) {
     case HttpErrorKind::connect: return "connect";
+    case HttpErrorKind::tls: return "tls";
     case HttpErrorKind::timeout: return "timeout";
     case HttpErrorKind::io: return "i/o";
     case HttpErrorKind::bad_request: return "bad request";

@@ -12,6 +12,7 @@
 #include "weft/core/parse.hpp"
 #include "weft/metrics/detect.hpp"
 #include "weft/net/stream.hpp"
+#include "weft/tls/client_hello.hpp"
 
 namespace weft::app {
 
@@ -22,6 +23,7 @@ struct Detection {
   /// costs 1 KiB each, not a 16 KiB copy buffer).
   std::unique_ptr<std::byte[]> replay;
   std::size_t replay_size = 0;
+  std::size_t replay_capacity = 0;  // kMaxDetectBytes, or tls::kMaxClientHello for a hello
   std::span<const std::byte> replay_bytes() const noexcept { return {replay.get(), replay_size}; }
   /// Set when the client closed (with or without bytes) or failed during detection.
   boost::system::error_code client_error;
@@ -29,7 +31,18 @@ struct Detection {
 };
 
 /// Reads from `client` until the bytes decide the protocol, detect::kMaxDetectBytes arrive, the
-/// client ends its stream, or `timeout` passes.
-boost::asio::awaitable<Detection> detect_protocol(net::Stream& client, core::duration timeout);
+/// client ends its stream, or `timeout` passes. `start`: bytes already read from the client
+/// (read_client_hello's, when they were no TLS), decided on first.
+boost::asio::awaitable<Detection> detect_protocol(net::Stream& client, core::duration timeout,
+                                                  Detection start = {});
+
+/// Inbound with mTLS, before detect_protocol: reads the client's first bytes into `d` until
+/// they tell whether a TLS ClientHello comes. status `hello`: a whole ClientHello, its SNI and
+/// ALPN in the result, its bytes in `d` (for the handshake, or to pass through). `not_tls`: the
+/// bytes (in `d`) are something else, for detect_protocol. `need_more`: nothing decided —
+/// `d.result` says why: read_timeout (no byte in `timeout`), not_http (a TLS record header and
+/// then silence), error (the client failed or closed; d.client_error, d.client_eof).
+boost::asio::awaitable<tls::HelloParse> read_client_hello(net::Stream& client, Detection& d,
+                                                          core::duration timeout);
 
 }  // namespace weft::app

@@ -29,6 +29,11 @@ struct ListenerContext {
   const std::vector<core::PortRange>* opaque_ports;  // skip detection for these target ports
   metrics::TlsRef client_tls;  // TLS label of the accepted side, by default (per connection: mTLS)
   metrics::TlsRef endpoint_tls;  // TLS label of the connected side, by default
+  /// Inbound: the worker's mTLS state (terminating TLS for this proxy's server name), nullptr
+  /// without an identity configured.
+  tls::Mesh* mesh = nullptr;
+  const std::vector<core::PortRange>* require_identity_ports = nullptr;  // inbound
+  bool require_identity_all = false;  // inbound: WEFT_PROXY_INBOUND_DEFAULT_POLICY=all-authenticated
   metrics::Shard* metrics;
   net::BufferPool* buffers;
   net::PipePool* pipes;

@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "weft/app/tcp_forward.hpp"
+#include "weft/tls/mesh.hpp"
 #include "weft/discovery/source.hpp"
 #include "weft/core/config.hpp"
 #include "weft/http/h1_pool.hpp"
@@ -34,6 +35,8 @@ struct WorkerSetup {
   std::vector<boost::asio::ip::tcp::endpoint> outbound_listen;
   const discovery::DestinationStore* destinations;
   unsigned workers = 1;  // how many share the retry budgets' free retries
+  /// The workload identity (mTLS); nullptr without WEFT_PROXY_IDENTITY_DIR.
+  const tls::IdentityStore* identity = nullptr;
 };
 
 class Worker {
@@ -80,6 +83,8 @@ class Worker {
   // Outbound routing: services, their balancers and budgets (made in the constructor body; the
   // balancers' timers need ioc_).
   std::unique_ptr<http::Router> router_;
+  // mTLS: this worker's view of the identity and its session cache; null without an identity.
+  std::unique_ptr<tls::Mesh> mesh_;
   net::BufferPool buffers_;
   net::PipePool pipes_;
   /// An io_context whose services can be shut down before the worker's other members go: that

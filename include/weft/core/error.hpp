@@ -55,6 +55,9 @@ enum class errc {
   tls_identity_mismatch,
   /// The inbound port requires an authenticated (mTLS) client and this one is not.
   tls_identity_required,
+  /// mTLS is configured but this proxy's identity is not loaded (yet): a meshed endpoint cannot
+  /// be reached.
+  identity_not_ready,
 };
 
 const boost::system::error_category& weft_category() noexcept;

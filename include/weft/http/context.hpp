@@ -16,6 +16,7 @@
 #include "weft/net/drain_signal.hpp"
 #include "weft/net/pipe_pool.hpp"
 #include "weft/net/stream.hpp"
+#include "weft/tls/mesh.hpp"
 
 namespace weft::http {
 
@@ -53,15 +54,18 @@ struct HttpContext {
   /// Outbound: the worker's router (requests to services in the destination table are balanced
   /// and follow their route's policy). Inbound: nullptr (requests go to the original destination).
   Router* router = nullptr;
+  /// The worker's mTLS state; nullptr without WEFT_PROXY_IDENTITY_DIR. Outbound, connections to
+  /// endpoints the table gives an identity are mTLS (tls::secure).
+  tls::Mesh* mesh = nullptr;
 
   /// The TLS label of a connection to `endpoint` (nullptr: an original destination that the
   /// destination table does not know): its tcp series (peer="dst") and, outbound, its HTTP
-  /// series. For now endpoint_tls for every endpoint: connections are plaintext. mTLS returns
-  /// TlsRef::established(endpoint->identity) (server_id) for a meshed endpoint it connects to
-  /// with TLS; the identity lives as long as the table version the caller's lease holds.
-  metrics::TlsRef endpoint_tls_for(
-      [[maybe_unused]] const discovery::Endpoint* endpoint) const noexcept {
-    return endpoint_tls;
+  /// series: TlsRef::established(endpoint->identity) (server_id) for a meshed endpoint, which
+  /// is connected to with mTLS; endpoint_tls otherwise. The identity lives as long as the table
+  /// version the caller's lease holds.
+  metrics::TlsRef endpoint_tls_for(const discovery::Endpoint* endpoint) const noexcept {
+    return tls::meshed(mesh, endpoint) ? metrics::TlsRef::established(endpoint->identity)
+                                       : endpoint_tls;
   }
 
   /// The TLS label of an HTTP series: inbound, the client connection's (`client`); outbound,
@@ -71,6 +75,15 @@ struct HttpContext {
     return direction == metrics::Direction::outbound ? endpoint_tls_for(endpoint) : client;
   }
 };
+
+/// The verified SPIFFE ID of an inbound mTLS client (its connection's TLS label), for the
+/// weft-client-id field of the requests it sends; empty for any other client.
+inline std::string_view client_id(const HttpContext& ctx, metrics::TlsRef client_tls) noexcept {
+  return ctx.direction == metrics::Direction::inbound &&
+                 client_tls.status == metrics::TlsStatus::established
+             ? client_tls.value
+             : std::string_view{};
+}
 
 /// A client connection (plaintext, or TLS the proxy terminated) that detection found to speak
 /// HTTP/1, with the bytes detection read

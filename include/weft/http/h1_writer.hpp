@@ -24,9 +24,10 @@ enum class BodyFraming {
 /// Appends `head`, a request, as HTTP/1.1: "<method> <target> HTTP/1.1", its end-to-end fields,
 /// `transfer-encoding: chunked` when `framing` is chunked, and for an upgrade request its Upgrade
 /// field with `connection: upgrade`. `host` (when not empty) is added as a Host field, for
-/// HTTP/1.0 requests that had none.
+/// HTTP/1.0 requests that had none. The proxy's own fields (weft-* policy, weft-client-id) are
+/// dropped; `client_id` (when not empty) is added as `weft-client-id`.
 void append_request_head(std::string& out, const MessageHead& head, BodyFraming framing,
-                         std::string_view host = {});
+                         std::string_view host = {}, std::string_view client_id = {});
 
 struct ResponseHeadOptions {
   BodyFraming framing = BodyFraming::content_length;

@@ -4,6 +4,8 @@
 // each H2Stream's queue into this session; response bytes flow back to the stream's H2Server.
 #pragma once
 
+#include <optional>
+
 #include <boost/asio/awaitable.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/system/error_code.hpp>
@@ -36,6 +38,13 @@ class H2Client final : public H2Connection {
   /// table version that named the identity.
   void set_endpoint_tls(metrics::TlsRef tls) { endpoint_tls_ = metrics::TlsLabels::from(tls); }
 
+  /// The endpoint is meshed: the connection is mTLS to its identity (tls::secure), and its tcp
+  /// series say tls="true",server_id=<identity>. Before run_connection.
+  void use_mtls(const discovery::Endpoint& endpoint) {
+    meshed_ = endpoint;
+    set_endpoint_tls(metrics::TlsRef::established(meshed_->identity));
+  }
+
   /// Takes `s`, whose request head is complete: submits it now, or once connected.
   void add_stream(H2Stream& s);
   /// The client half of `s` went away: reset the endpoint stream with `code` and detach.
@@ -66,6 +75,7 @@ class H2Client final : public H2Connection {
   const HttpContext& ctx_;
   boost::asio::ip::tcp::endpoint target_;
   metrics::TlsLabels endpoint_tls_;  // mTLS sets this (set_endpoint_tls)
+  std::optional<discovery::Endpoint> meshed_;  // a copy: the table version may go first
   EndpointStreamList streams_;
   std::size_t stream_count_ = 0;
   bool connected_ = false;

@@ -12,6 +12,8 @@
 
 #include "weft/http/h2_stream.hpp"
 
+#include "weft/discovery/table.hpp"
+
 namespace weft::http {
 
 struct HttpContext;
@@ -25,8 +27,11 @@ class H2ClientPool {
   H2ClientPool& operator=(const H2ClientPool&) = delete;
 
   /// The connection new streams to `target` go on: the current one, or a new one that starts
-  /// connecting now (streams given to it wait until it is connected).
-  H2Client& connection(const HttpContext& ctx, const boost::asio::ip::tcp::endpoint& target);
+  /// connecting now (streams given to it wait until it is connected). `endpoint`: the table's
+  /// entry for `target` (nullptr for an original destination it does not know); a meshed
+  /// endpoint's connection is mTLS.
+  H2Client& connection(const HttpContext& ctx, const boost::asio::ip::tcp::endpoint& target,
+                       const discovery::Endpoint* endpoint = nullptr);
 
   /// A fresh stream bridge.
   H2Stream* acquire_stream();

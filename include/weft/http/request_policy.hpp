@@ -57,6 +57,15 @@ RequestPolicy policy_for(const discovery::Route* route) noexcept;
 /// Whether `name` is one of the override headers (case-insensitive): those are not forwarded.
 bool is_policy_header(std::string_view name) noexcept;
 
+/// `weft-client-id`: the verified SPIFFE ID of an mTLS client, which the inbound proxy adds to
+/// the requests it forwards to the application. Only the proxy sets it: a field of that name
+/// from anyone else is dropped, so the application can trust it.
+inline constexpr std::string_view kClientIdHeader = "weft-client-id";
+
+/// Whether a request field is the proxy's own and never forwarded as received: the weft-*
+/// policy fields and weft-client-id.
+bool is_proxy_request_header(std::string_view name) noexcept;
+
 /// Applies one override header to `policy`; false when `name` is not one or `value` is bad
 /// (then `policy` is unchanged). A retry header on a policy with no retry adds one with
 /// Linkerd's defaults (limit 1, no conditions, no per-try timeout) before it applies. The

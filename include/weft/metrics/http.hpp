@@ -110,8 +110,9 @@ enum class HttpErrorKind : std::uint8_t {
   unexpected,   ///< "unexpected" (500)
   failfast,     ///< "failfast": no endpoint became ready in time (504)
   loadshed,     ///< "loadshed": the balancer's queue was full (503)
+  tls,          ///< "tls": the mTLS handshake with a meshed endpoint failed (502)
 };
-inline constexpr std::size_t kHttpErrorKinds = 9;
+inline constexpr std::size_t kHttpErrorKinds = 10;
 std::string_view to_string(HttpErrorKind k) noexcept;
 
 /// One shard's HTTP metrics. open_route and count_error run on the owning worker;
