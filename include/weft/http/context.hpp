@@ -39,9 +39,11 @@ struct HttpContext {
   const core::HttpConfig* config;        // this direction's HTTP settings
   const core::Http2Settings* h2_client;  // settings of connections to endpoints
   std::size_t http1_max_head_bytes;
-  /// The TLS label of a client connection of this listener, unless its own says otherwise: a
-  /// connection's label is the one its tcp handle was opened with (TcpConnMetrics::tls_or; see
-  /// serve_h1), so mTLS sets it per connection where it opens that handle.
+  /// The TLS label of a client connection of this listener, unless its own says otherwise.
+  /// Per connection: serve_h1 and serve_h2 label inbound HTTP series with the label their
+  /// `client_metrics` handle was opened with (TcpConnMetrics::tls_or), this one when the handle
+  /// is empty. So whoever accepts the connection (mTLS: with the client's verified identity)
+  /// opens that handle with its label, and the requests are labelled alike, with no parameter.
   metrics::TlsRef client_tls;
   /// The TLS label of a connection to an endpoint, unless endpoint_tls_for says otherwise.
   metrics::TlsRef endpoint_tls;
