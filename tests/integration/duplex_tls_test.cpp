@@ -81,9 +81,9 @@ class DuplexTls : public ::testing::Test {
   asio::awaitable<net::DuplexOutcome> run_duplex(net::Stream& client, net::Stream& endpoint) {
     const tcp::endpoint target{asio::ip::make_address("127.0.0.1"), 1};
     auto client_metrics = registry_.shard(0).open_tcp(
-        {metrics::Direction::inbound, metrics::Peer::src, target, "test"});
+        {metrics::Direction::inbound, metrics::Peer::src, target, metrics::TlsRef::no_identity("test")});
     auto endpoint_metrics = registry_.shard(0).open_tcp(
-        {metrics::Direction::inbound, metrics::Peer::dst, target, "test"});
+        {metrics::Direction::inbound, metrics::Peer::dst, target, metrics::TlsRef::no_identity("test")});
     co_return co_await net::duplex({client, client_metrics}, {endpoint, endpoint_metrics},
                                    {buffers_, pipes_}, 30s);
   }
