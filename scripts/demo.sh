@@ -61,6 +61,11 @@ write_destinations() {
     echo "services:"
     echo "  - name: voting.$MESH_NS.svc.cluster.local"
     echo "    addresses: [\"$VOTING_VIP:$VOTING_PORT\"]"
+    # web sends its calls mostly one at a time, so peak-EWMA ranks the replicas by their
+    # estimates alone, and a replica that once answered slowly (a cold Python server, a busy
+    # machine) waits out the decay before it is picked again. Linkerd's 10 s decay is longer
+    # than the demo's 5 s window; 1 s lets every replica show up in it.
+    echo "    balancer: {decay: 1s}"
     echo "    endpoints:"
     for i in $(seq 1 "$VOTING_REPLICAS"); do
       echo "      - addr: \"$(pod_ip "voting-$i"):$VOTING_PORT\""
