@@ -12,6 +12,7 @@
 #include <optional>
 #include <random>
 
+#include "support/random_bytes.hpp"
 #include "support/run_coro.hpp"
 #include "support/self_signed.hpp"
 #include "support/servers.hpp"
@@ -30,13 +31,6 @@ using namespace asio::experimental::awaitable_operators;
 using namespace std::chrono_literals;
 
 constexpr auto kAwait = asio::as_tuple(asio::use_awaitable);
-
-std::string random_bytes(std::size_t n, unsigned seed) {
-  std::string s(n, '\0');
-  std::mt19937 rng(seed);
-  for (auto& c : s) c = static_cast<char>(rng());
-  return s;
-}
 
 // Writes everything, then ends the direction (close_notify over TLS).
 asio::awaitable<error_code> send_and_close(net::Stream& s, const std::string& bytes) {
