@@ -2,7 +2,7 @@
 # install-deps.sh - idempotent install of everything weft needs on Debian 12:
 # build (toolchain, Boost 1.81, OpenSSL, nghttp2, llhttp sources, spdlog, GoogleTest, Google Benchmark),
 # fuzzing (clang and libFuzzer, for `make fuzz`),
-# tests (iptables, iproute2, setpriv, promtool, curl, nghttp/h2load, gRPC, websockets) and the
+# tests (iptables, iproute2, setpriv, promtool, curl, nghttp/h2load, gRPC, websockets, tcpdump) and the
 # side-by-side benchmark peers (HAProxy, nghttpx, nginx, wrk, iperf3).
 # Returns quickly when all of it is already installed.
 set -euo pipefail
@@ -17,6 +17,7 @@ PKGS=(
   # tests and demo
   iptables iproute2 util-linux procps psmisc curl openssl prometheus
   nghttp2-client python3 python3-grpcio python3-websockets
+  tcpdump  # the mTLS netns test and the demo look at the wire between pods
   # benchmarks (../shared/bench)
   wrk nghttp2-server nghttp2-proxy haproxy nginx libnginx-mod-stream iperf3 socat
 )

@@ -12,6 +12,7 @@
 #include <optional>
 #include <random>
 
+#include "support/random_bytes.hpp"
 #include "support/run_coro.hpp"
 #include "support/self_signed.hpp"
 #include "support/servers.hpp"
@@ -30,13 +31,6 @@ using namespace asio::experimental::awaitable_operators;
 using namespace std::chrono_literals;
 
 constexpr auto kAwait = asio::as_tuple(asio::use_awaitable);
-
-std::string random_bytes(std::size_t n, unsigned seed) {
-  std::string s(n, '\0');
-  std::mt19937 rng(seed);
-  for (auto& c : s) c = static_cast<char>(rng());
-  return s;
-}
 
 // Writes everything, then ends the direction (close_notify over TLS).
 asio::awaitable<error_code> send_and_close(net::Stream& s, const std::string& bytes) {
@@ -81,9 +75,9 @@ class DuplexTls : public ::testing::Test {
   asio::awaitable<net::DuplexOutcome> run_duplex(net::Stream& client, net::Stream& endpoint) {
     const tcp::endpoint target{asio::ip::make_address("127.0.0.1"), 1};
     auto client_metrics = registry_.shard(0).open_tcp(
-        {metrics::Direction::inbound, metrics::Peer::src, target, "test"});
+        {metrics::Direction::inbound, metrics::Peer::src, target, metrics::TlsRef::no_identity("test")});
     auto endpoint_metrics = registry_.shard(0).open_tcp(
-        {metrics::Direction::inbound, metrics::Peer::dst, target, "test"});
+        {metrics::Direction::inbound, metrics::Peer::dst, target, metrics::TlsRef::no_identity("test")});
     co_return co_await net::duplex({client, client_metrics}, {endpoint, endpoint_metrics},
                                    {buffers_, pipes_}, 30s);
   }

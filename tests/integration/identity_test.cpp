@@ -101,7 +101,7 @@ TEST(IdentitySource, RefusesExpiredAndForeignCertificates) {
   Pki pki;
   Pki foreign("cluster.local");
   const auto expired = pki.issue("expired", "emojivoto", "web", {"--valid-from", "-48h", "--lifetime", "24h"});
-  const auto future = pki.issue("future", "emojivoto", "web", {"--valid-from", "24h", "--lifetime", "24h"});
+  const auto future = pki.issue("future", "emojivoto", "web", {"--valid-from", "+24h", "--lifetime", "24h"});
   const auto stranger = foreign.issue("stranger", "emojivoto", "web");
   for (const auto& [dir, anchors] : {std::pair{expired, std::string()}, {future, std::string()},
                                      {stranger, pki.anchor_pem()}}) {

@@ -20,6 +20,7 @@
 #include <thread>
 
 #include "support/process.hpp"
+#include "support/random_bytes.hpp"
 #include "support/run_coro.hpp"
 #include "support/self_signed.hpp"
 #include "weft/core/error.hpp"
@@ -36,13 +37,6 @@ using namespace asio::experimental::awaitable_operators;
 using namespace std::chrono_literals;
 
 constexpr auto kAwait = asio::as_tuple(asio::use_awaitable);
-
-std::string random_bytes(std::size_t n, unsigned seed) {
-  std::string s(n, '\0');
-  std::mt19937 rng(seed);
-  for (auto& c : s) c = static_cast<char>(rng());
-  return s;
-}
 
 class StreamTls : public ::testing::Test {
  protected:

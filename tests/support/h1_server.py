@@ -1,7 +1,8 @@
 #!/usr/bin/python3
 """An HTTP/1.1 endpoint for the HTTP/1 proxy's integration tests (python3 http.server with
-keep-alive). Listens on 127.0.0.1 with a kernel-chosen port and prints "listening on <port>" to
-stderr. Routes:
+keep-alive). Listens on 127.0.0.1 with a kernel-chosen port (or on HOST PORT given as arguments, as
+the netns tests do: `h1_server.py 0.0.0.0 8080`) and prints "listening on <port>" to stderr.
+Routes:
   GET  /bytes/N[?chunked=1]    N bytes of a fixed pattern, Content-Length (or chunked)
   POST|PUT /sha256             the body's length and SHA-256 ("<len> <hex>"); reads CL or chunked
                                bodies; Expect: 100-continue is answered with 100 Continue
@@ -192,6 +193,7 @@ class Server(socketserver.ThreadingMixIn, http.server.HTTPServer):
 
 
 if __name__ == "__main__":
-    server = Server(("127.0.0.1", 0), Handler)
+    host, port = (sys.argv[1], int(sys.argv[2])) if len(sys.argv) == 3 else ("127.0.0.1", 0)
+    server = Server((host, port), Handler)
     print(f"listening on {server.server_address[1]}", file=sys.stderr, flush=True)
     server.serve_forever()

@@ -5,7 +5,8 @@
       Serves weft.test.Probe/Call: the request is JSON {"status": NAME, "payload": TEXT}; with
       status OK it answers {"payload": TEXT}, otherwise it fails the call with that gRPC status
       (e.g. INTERNAL, NOT_FOUND) and the message "asked for NAME". Logs one line per call:
-      "call peer=IP:PORT status=NAME".
+      "call peer=IP:PORT status=NAME", followed by " weft-client-id=ID" when the call carried
+      that metadata (the caller's identity, added by an inbound proxy that terminated mTLS).
   grpc_tool.py client HOST:PORT STATUS[,STATUS...] [--payload TEXT] [--timeout S]
       Makes one call per STATUS, in order, on one channel (one HTTP/2 connection), and prints one
       line per call: "status=NAME reply=TEXT" (OK) or "status=NAME message=TEXT". Exits 0 when
@@ -33,7 +34,9 @@ def decode(data):
 def serve(args):
     def call(request, context):
         status = request.get("status", "OK")
-        print(f"call peer={context.peer().removeprefix('ipv4:')} status={status}", flush=True)
+        client_ids = [v for k, v in context.invocation_metadata() if k == "weft-client-id"]
+        suffix = "".join(f" weft-client-id={v}" for v in client_ids)
+        print(f"call peer={context.peer().removeprefix('ipv4:')} status={status}{suffix}", flush=True)
         if status == "OK":
             return {"payload": request.get("payload", "")}
         context.abort(grpc.StatusCode[status], f"asked for {status}")

@@ -291,6 +291,18 @@ pod_bg() {
   _PODS_PIDS+=("$POD_BG_PID")
 }
 
+# node_bg LOGFILE CMD...: starts CMD in the background in the node namespace (where the bridge
+# is: a capture there sees every packet between pods), output to LOGFILE (relative paths are under
+# $PODS_DIR). Sets POD_BG_PID; pods_cleanup kills it.
+node_bg() {
+  local log
+  log=$(_pods_logfile "$1")
+  shift
+  ip netns exec "$PODS_NODE_NS" "$@" >"$log" 2>&1 </dev/null &
+  POD_BG_PID=$!
+  _PODS_PIDS+=("$POD_BG_PID")
+}
+
 # pod_wait_listen NAME PORT: waits until something in the pod listens on TCP PORT (no connection
 # is made, so no proxy counts it).
 pod_wait_listen() {
@@ -388,6 +400,65 @@ pod_stop_proxy() {
   [[ -n $pid ]] || pods_fail "no proxy running in pod $1"
   kill -TERM "$pid"
   pod_wait_pid "$pid" "$PODS_TIMEOUT"
+}
+
+# ---- workload identity ------------------------------------------------------------------------
+
+PODS_TRUST_DOMAIN=cluster.local
+_PODS_ID_ROOT=""   # $PODS_DIR/identity once pods_identity_init ran
+declare -A _POD_ID=()
+
+# pods_identity_init: one trust anchor (cluster.local) and one issuer for this run, made by the
+# real `weft identity` under $PODS_DIR/identity/{anchor,issuer}. Their keys stay root-only.
+pods_identity_init() {
+  local weft=$WEFT_BIN_DIR/weft out
+  [[ -x $weft ]] || pods_fail "$weft not built (weft identity makes the certificates)"
+  _PODS_ID_ROOT=$PODS_DIR/identity
+  mkdir -p "$_PODS_ID_ROOT"
+  chmod 755 "$_PODS_ID_ROOT"
+  out=$("$weft" identity trust-anchor --dir "$_PODS_ID_ROOT/anchor" --trust-domain "$PODS_TRUST_DOMAIN" 2>&1) ||
+    pods_fail "weft identity trust-anchor: $out"
+  out=$("$weft" identity issuer --ca-dir "$_PODS_ID_ROOT/anchor" --dir "$_PODS_ID_ROOT/issuer" 2>&1) ||
+    pods_fail "weft identity issuer: $out"
+  pods_log "identity: trust anchor and issuer for $PODS_TRUST_DOMAIN in $_PODS_ID_ROOT"
+}
+
+# pod_identity NAME NAMESPACE SERVICEACCOUNT [LIFETIME]: issues the pod's workload certificate,
+# spiffe://cluster.local/ns/NAMESPACE/sa/SERVICEACCOUNT, into pod_identity_dir NAME (tls.crt,
+# tls.key, ca.crt, as csi-driver-spiffe writes them), owned by the proxy's UID so that it can read
+# its key. Pass WEFT_PROXY_IDENTITY_DIR=$(pod_identity_dir NAME) to pod_start_proxy.
+pod_identity() {
+  local name=$1 id="spiffe://$PODS_TRUST_DOMAIN/ns/$2/sa/$3" lifetime=${4:-24h} dir out
+  _pod_ns "$name" >/dev/null
+  [[ -n $_PODS_ID_ROOT ]] || pods_identity_init
+  dir=$_PODS_ID_ROOT/$name
+  out=$("$WEFT_BIN_DIR/weft" identity issue --issuer-dir "$_PODS_ID_ROOT/issuer" --id "$id" --dir "$dir" \
+    --lifetime "$lifetime" 2>&1) || pods_fail "weft identity issue $id: $out"
+  chown -R "$PODS_PROXY_UID:$PODS_PROXY_UID" "$dir"
+  _POD_ID[$name]=$id
+  pods_log "pod $name: identity $id in $dir"
+}
+
+pod_identity_dir() {
+  [[ -n ${_POD_ID[$1]:-} ]] || pods_fail "pod '$1' has no identity (pod_identity NAME NS SA)"
+  echo "$_PODS_ID_ROOT/$1"
+}
+
+# pod_identity_id NAME: the pod's SPIFFE ID.
+pod_identity_id() {
+  [[ -n ${_POD_ID[$1]:-} ]] || pods_fail "pod '$1' has no identity (pod_identity NAME NS SA)"
+  echo "${_POD_ID[$1]}"
+}
+
+# pod_server_name NAME: the TLS server name (SNI) of the pod's identity,
+# <sa>.<ns>.serviceaccount.identity.<trust-domain>.
+pod_server_name() {
+  local id rest ns sa
+  id=$(pod_identity_id "$1")
+  rest=${id#spiffe://"$PODS_TRUST_DOMAIN"/ns/}
+  ns=${rest%%/sa/*}
+  sa=${rest#*/sa/}
+  echo "$sa.$ns.serviceaccount.identity.$PODS_TRUST_DOMAIN"
 }
 
 # ---- metrics ----------------------------------------------------------------------------------

@@ -57,6 +57,27 @@ TEST(Config, DefaultsMatchLinkerd) {
   EXPECT_FALSE(c.outbound_orig_dst);
 }
 
+TEST(Config, IdentityAndInboundPolicy) {
+  const auto off = load_proxy_config(env_of({}));
+  EXPECT_TRUE(off.identity_dir.empty());
+  EXPECT_FALSE(off.inbound_require_identity_all);
+  const auto on = load_proxy_config(env_of({{"WEFT_PROXY_IDENTITY_DIR", "/var/run/weft/identity"},
+                                            {"WEFT_PROXY_INBOUND_PORTS_REQUIRE_IDENTITY", "8080,9000-9001"},
+                                            {"WEFT_PROXY_INBOUND_DEFAULT_POLICY", "all-authenticated"}}));
+  EXPECT_EQ(on.identity_dir, "/var/run/weft/identity");
+  EXPECT_TRUE(contains_port(on.inbound_require_identity_ports, 9001));
+  EXPECT_FALSE(contains_port(on.inbound_require_identity_ports, 80));
+  EXPECT_TRUE(on.inbound_require_identity_all);
+  // A policy no client could meet without an identity, and an unknown policy, are refused.
+  const std::pair<const char*, const char*> bad[] = {
+      {"WEFT_PROXY_INBOUND_DEFAULT_POLICY", "all-authenticated"},
+      {"WEFT_PROXY_INBOUND_PORTS_REQUIRE_IDENTITY", "8080"},
+      {"WEFT_PROXY_INBOUND_DEFAULT_POLICY", "cluster-unauthenticated"},
+      {"WEFT_PROXY_IDENTITY_TRUST_ANCHORS", "/etc/anchors.pem"},
+  };
+  expect_each_rejected(bad);
+}
+
 TEST(Config, ReadsEveryVariable) {
   const auto c = load_proxy_config(env_of({
       {"WEFT_PROXY_INBOUND_LISTEN_ADDR", "127.0.0.1:0"},

@@ -45,6 +45,22 @@ TEST(H1Writer, RequestKeepsEndToEndFieldsInOrderAndDropsHopByHop) {
             "GET /a?b HTTP/1.1\r\nHost: web\r\nAccept: */*\r\n\r\n");
 }
 
+TEST(H1Writer, ClientIdIsTheProxysToSetAndNeverTakenFromTheClient) {
+  const std::string forged =
+      "GET / HTTP/1.1\r\nHost: web\r\nWeft-Client-Id: spiffe://evil/ns/a/sa/b\r\n"
+      "weft-client-id: x\r\n\r\n";
+  // No verified client: the field is gone.
+  EXPECT_EQ(request(forged, BodyFraming::none), "GET / HTTP/1.1\r\nHost: web\r\n\r\n");
+  // An mTLS client: only the proxy's value goes on.
+  EXPECT_EQ(rewrite(MessageKind::request, forged,
+                    [](std::string& out, const MessageHead& h) {
+                      append_request_head(out, h, BodyFraming::none, {},
+                                          "spiffe://cluster.local/ns/emojivoto/sa/web");
+                    }),
+            "GET / HTTP/1.1\r\nHost: web\r\n"
+            "weft-client-id: spiffe://cluster.local/ns/emojivoto/sa/web\r\n\r\n");
+}
+
 TEST(H1Writer, RequestIsAlwaysHttp11AndAnHttp10RequestCanGetAHost) {
   EXPECT_EQ(request("GET / HTTP/1.0\r\nAccept: x\r\n\r\n", BodyFraming::none, "10.0.0.1:80"),
             "GET / HTTP/1.1\r\nhost: 10.0.0.1:80\r\nAccept: x\r\n\r\n");

@@ -77,7 +77,7 @@ constexpr const char* kEmpty =
     "inbound_http_errors_total{error=\"unavailable\"} 0\n"
     "inbound_http_errors_total{error=\"unexpected\"} 0\n"
     "inbound_http_errors_total{error=\"failfast\"} 0\n"
-    "inbound_http_errors_total{error=\"loadshed\"} 0\n"
+    "inbound_http_errors_total{error=\"loadshed\"} 0\ninbound_http_errors_total{error=\"tls\"} 0\n"
     "# HELP outbound_http_errors_total HTTP requests the proxy answered itself because of an "
     "error\n"
     "# TYPE outbound_http_errors_total counter\n"
@@ -89,7 +89,7 @@ constexpr const char* kEmpty =
     "outbound_http_errors_total{error=\"unavailable\"} 0\n"
     "outbound_http_errors_total{error=\"unexpected\"} 0\n"
     "outbound_http_errors_total{error=\"failfast\"} 0\n"
-    "outbound_http_errors_total{error=\"loadshed\"} 0\n";
+    "outbound_http_errors_total{error=\"loadshed\"} 0\noutbound_http_errors_total{error=\"tls\"} 0\n";
 
 TEST(HttpMetrics, EmptyRegistryRendersHeadersAndEveryErrorKind) {
   Registry r(2);
