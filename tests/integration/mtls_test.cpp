@@ -9,8 +9,6 @@
 #include <gtest/gtest.h>
 
 #include <chrono>
-#include <cstring>
-#include <random>
 #include <thread>
 
 #include "support/client.hpp"
@@ -21,6 +19,7 @@
 #include "support/mesh_fixture.hpp"
 #include "support/openssl_tools.hpp"
 #include "support/py_servers.hpp"
+#include "support/random_bytes.hpp"
 #include "support/self_signed.hpp"
 #include "support/servers.hpp"
 
@@ -32,16 +31,6 @@ using Labels = std::map<std::string, std::string>;
 using boost::asio::ip::tcp;
 
 using Mtls = MeshTest;
-
-std::string random_bytes(std::size_t n, std::uint64_t seed) {
-  std::mt19937_64 rng(seed);
-  std::string out(n, '\0');
-  for (std::size_t i = 0; i + 8 <= n; i += 8) {
-    const auto v = rng();
-    std::memcpy(out.data() + i, &v, 8);
-  }
-  return out;
-}
 
 double now_seconds() {
   return static_cast<double>(std::chrono::duration_cast<std::chrono::seconds>(
