@@ -28,8 +28,34 @@ error_code refine(SSL* ssl, error_code ec) {
     case X509_V_OK: return ec;
     case X509_V_ERR_CERT_HAS_EXPIRED:
     case X509_V_ERR_CERT_NOT_YET_VALID: return make_error_code(errc::tls_cert_expired);
+    case X509_V_ERR_APPLICATION_VERIFICATION: return make_error_code(errc::tls_identity_mismatch);
     default: return make_error_code(errc::tls_unknown_ca);
   }
+}
+
+// Where an outbound handshake keeps the identity it expects, for the verify callback.
+int expected_index() {
+  static const int index = SSL_get_ex_new_index(0, nullptr, nullptr, nullptr, nullptr);
+  return index;
+}
+
+bool names(X509* cert, std::string_view id) {
+  const auto sans = cert != nullptr ? uri_sans(cert) : std::vector<std::string>{};
+  return std::find(sans.begin(), sans.end(), id) != sans.end();
+}
+
+// The endpoint's name is checked inside certificate verification, as rustls does for Linkerd:
+// a certificate for another workload aborts the handshake with an alert before this proxy sends
+// its Finished (or its own certificate) to it. OpenSSL's host checks know DNS names and
+// addresses, not URI SANs, hence a callback.
+int verify_expected(int preverify_ok, X509_STORE_CTX* store) {
+  if (preverify_ok != 1 || X509_STORE_CTX_get_error_depth(store) != 0) return preverify_ok;
+  auto* ssl = static_cast<SSL*>(
+      X509_STORE_CTX_get_ex_data(store, SSL_get_ex_data_X509_STORE_CTX_idx()));
+  const auto* expected = static_cast<const Expected*>(SSL_get_ex_data(ssl, expected_index()));
+  if (expected == nullptr || names(X509_STORE_CTX_get_current_cert(store), expected->id)) return 1;
+  X509_STORE_CTX_set_error(store, X509_V_ERR_APPLICATION_VERIFICATION);
+  return 0;
 }
 
 asio::awaitable<error_code> handshake_within(net::Stream& stream, SslPtr ssl, bool server,
@@ -76,16 +102,16 @@ asio::awaitable<error_code> connect(net::Stream& stream, const Identity& identit
     co_return make_error_code(errc::tls_handshake);
   }
   sessions.prepare(ssl.get(), expected.session_key);
-  if (auto ec = co_await handshake_within(stream, std::move(ssl), false, {}, timeout,
-                                          errc::connect_timeout)) {
-    co_return ec;
-  }
-  // The chain verified during the handshake (SSL_VERIFY_PEER); the name is ours to check, since
-  // OpenSSL's host checks know DNS names and addresses, not URI SANs. A resumed session carries
-  // the certificate it was first verified with.
-  X509* cert = SSL_get0_peer_certificate(stream.ssl());
-  const auto sans = cert != nullptr ? uri_sans(cert) : std::vector<std::string>{};
-  if (std::find(sans.begin(), sans.end(), expected.id) == sans.end()) {
+  // `expected` outlives the handshake, the only time the callback runs; cleared after it.
+  SSL_set_ex_data(ssl.get(), expected_index(), const_cast<Expected*>(&expected));
+  SSL_set_verify(ssl.get(), SSL_VERIFY_PEER, verify_expected);
+  auto ec = co_await handshake_within(stream, std::move(ssl), false, {}, timeout,
+                                      errc::connect_timeout);
+  if (stream.ssl() != nullptr) SSL_set_ex_data(stream.ssl(), expected_index(), nullptr);
+  if (ec) co_return ec;
+  // A resumed session runs no certificate verification: it carries the certificate it was first
+  // verified with, checked here again (a session of one endpoint must not stand for another).
+  if (!names(SSL_get0_peer_certificate(stream.ssl()), expected.id)) {
     co_return make_error_code(errc::tls_identity_mismatch);
   }
   co_return error_code{};
