@@ -21,7 +21,6 @@ struct IdentityFiles {
   std::string cert_pem;
   std::string key_pem;
   std::string anchors_pem;
-  bool operator==(const IdentityFiles&) const = default;
 };
 
 struct Identity {

@@ -26,8 +26,6 @@ class SessionCache : public std::enable_shared_from_this<SessionCache> {
   /// Sets the callback that receives new sessions on an outbound context.
   static void install(SSL_CTX* ctx);
 
-  std::size_t size() const noexcept { return sessions_.size(); }
-
  private:
   friend int on_new_session(SSL* ssl, SSL_SESSION* session);
   void keep(const std::string& key, SSL_SESSION* session);
